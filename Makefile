@@ -1,0 +1,36 @@
+# ODAVL Cloud. `make serve` runs the service locally; `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAGE  ?= dev
+STAMP  := $(VENV)/.installed
+
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: venv serve test test-fast package bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt cli/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e cli
+	touch $(STAMP)
+
+serve: venv
+	$(BIN)/python -m infra.serve
+
+test: venv
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+package: venv
+	rm -rf build/$(STAGE)
+	$(BIN)/python -m infra.package $(STAGE) build/$(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,1 @@
+"""ODAVL Cloud service code, importable without Chalice running."""

@@ -1,0 +1,1 @@
+"""pydantic v2 models: request and response bodies, and per-product payloads."""

@@ -1,0 +1,1 @@
+"""Route modules, one Blueprint per area; app.py registers them all."""

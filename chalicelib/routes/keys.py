@@ -1,0 +1,30 @@
+"""API key management: create (secret shown once), list, revoke."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.models.keys import ApiKeyView, CreatedKey, CreateKeyRequest, KeyList
+from chalicelib.services import keys
+from chalicelib.web import Reply, RequestContext, route
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/api-keys", "POST", summary="Create an API key (the secret is shown once)", scope="keys:admin",
+       body=CreateKeyRequest, response=CreatedKey, status=201, tags=("keys",))
+def create_api_key(ctx: RequestContext, body: CreateKeyRequest) -> CreatedKey:
+    view, plaintext = keys.create_key(ctx.org_id, body.name, body.scopes, body.expires_at, created_by=ctx.principal)
+    return CreatedKey(**view, key=plaintext)
+
+
+@route(bp, "/v1/api-keys", summary="List the organization's API keys (never their secrets)", scope="keys:admin",
+       response=KeyList, tags=("keys",))
+def list_api_keys(ctx: RequestContext) -> KeyList:
+    return KeyList(items=[ApiKeyView(**item) for item in keys.list_keys(ctx.org_id)])
+
+
+@route(bp, "/v1/api-keys/{keyId}", "DELETE", summary="Revoke an API key (effective on its next request)",
+       scope="keys:admin", status=204, tags=("keys",))
+def revoke_api_key(ctx: RequestContext, keyId: str) -> Reply:
+    keys.revoke_key(ctx.org_id, keyId)
+    return Reply(None, status=204)

@@ -1,0 +1,227 @@
+"""``route``: the one way an endpoint is declared.
+
+A route declares its scope, its request/query/response models and its success status;
+the wrapper does the rest the same way everywhere: request id, authentication, scope,
+JSON parsing and pydantic validation (400), body size (413), error shape, one log line.
+The declarations also feed ``/v1/openapi.json`` so the document covers every route.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.logs import logger
+from chalicelib.services import auth
+from chalicelib.services.auth import Principal
+
+CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/octet-stream",
+]
+DEFAULT_MAX_BODY = 64 * 1024
+
+
+@dataclass
+class RouteSpec:
+    """What a route declares; also the source of its OpenAPI operation."""
+
+    path: str
+    method: str
+    name: str
+    summary: str
+    scope: str | None
+    auth: bool
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    tags: tuple[str, ...]
+    max_body: int
+    errors: tuple[int, ...]
+    metered: bool
+
+
+REGISTRY: list[RouteSpec] = []
+
+# Hooks run after authentication and before the handler (metering, rate limits).
+# Each receives the context and may raise an ApiError or add response headers.
+AFTER_AUTH_HOOKS: list[Callable[["RequestContext"], None]] = []
+
+
+@dataclass
+class RequestContext:
+    """What a handler gets besides its parsed inputs."""
+
+    request: Any
+    request_id: str
+    spec: RouteSpec
+    principal: Principal | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def org_id(self) -> str:
+        assert self.principal is not None
+        return self.principal.org_id
+
+    def header(self, name: str) -> str | None:
+        """A request header by case-insensitive name."""
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Reply:
+    """A handler result with a non-default status or extra headers."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    scope: str | None = None,
+    auth_required: bool = True,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    tags: tuple[str, ...] = (),
+    max_body: int = DEFAULT_MAX_BODY,
+    errors: tuple[int, ...] = (),
+    metered: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an endpoint. The handler is called as ``fn(ctx, [body], [query], **path_params)``."""
+
+    def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        spec = RouteSpec(
+            path=path, method=method.upper(), name=fn.__name__, summary=summary, scope=scope,
+            auth=auth_required, body=body, query=query, response=response, status=status,
+            tags=tags, max_body=max_body, errors=errors, metered=metered,
+        )
+        REGISTRY.append(spec)
+
+        @functools.wraps(fn)
+        def view(**params: str) -> Response:
+            return _handle(spec, fn, bp.current_request, params)
+
+        bp.route(path, methods=[spec.method], content_types=CONTENT_TYPES)(view)
+        return fn
+
+    return decorator
+
+
+def error_response(exc: ApiError, request_id: str) -> Response:
+    """Render an ApiError in the documented shape."""
+    headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **exc.headers}
+    return Response(body=json.dumps(exc.body(request_id)), status_code=exc.status, headers=headers)
+
+
+def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[str, str]) -> Response:
+    started = time.perf_counter()
+    request_id = _request_id(request)
+    ctx = RequestContext(
+        request=request,
+        request_id=request_id,
+        spec=spec,
+        headers={k.lower(): v for k, v in (request.headers or {}).items()},
+    )
+    logger.append_keys(request_id=request_id, org_id=None, route=f"{spec.method} {spec.path}")
+    try:
+        result = _run(spec, fn, ctx, params)
+        response = _render(spec, ctx, result)
+    except ApiError as exc:
+        response = error_response(exc, request_id)
+        response.headers.update({k: v for k, v in ctx.response_headers.items() if k not in response.headers})
+    except Exception:  # a bug: never leak details, always the documented shape
+        logger.exception("unhandled error")
+        response = error_response(ApiError("Internal error; the request id identifies it."), request_id)
+    logger.info(
+        "request",
+        extra={"status": response.status_code, "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+    )
+    return response
+
+
+def _run(spec: RouteSpec, fn: Callable[..., Any], ctx: RequestContext, params: dict[str, str]) -> Any:
+    if spec.auth:
+        ctx.principal = auth.authenticate(auth.bearer_token(ctx.headers))
+        logger.append_keys(org_id=ctx.principal.org_id, key_id=ctx.principal.key_id)
+        if spec.scope:
+            ctx.principal.require(spec.scope)
+        for hook in AFTER_AUTH_HOOKS:
+            hook(ctx)
+    args: list[Any] = [ctx]
+    if spec.body is not None:
+        args.append(_parse_body(spec, ctx))
+    if spec.query is not None:
+        args.append(_parse_query(spec, ctx))
+    return fn(*args, **params)
+
+
+def _parse_body(spec: RouteSpec, ctx: RequestContext) -> BaseModel:
+    raw = ctx.request.raw_body or b""
+    if len(raw) > spec.max_body:
+        raise PayloadTooLarge(
+            f"Request body of {len(raw)} bytes exceeds {spec.max_body} bytes for this endpoint.",
+            details={"limit": spec.max_body, "size": len(raw)},
+        )
+    content_type = (ctx.header("content-type") or "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("Send the request body as application/json.", details={"contentType": content_type})
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("The request body is not valid JSON.", code="invalid_json", details={"reason": str(exc)[:200]}) from exc
+    assert spec.body is not None
+    return _validate(spec.body, data)
+
+
+def _parse_query(spec: RouteSpec, ctx: RequestContext) -> BaseModel:
+    assert spec.query is not None
+    raw = ctx.request.query_params or {}
+    return _validate(spec.query, dict(raw))
+
+
+def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        problems = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors]
+        raise InvalidInput("The request failed validation.", code="validation_failed", details={"errors": problems}) from exc
+
+
+def _render(spec: RouteSpec, ctx: RequestContext, result: Any) -> Response:
+    status, extra = spec.status, {}
+    if isinstance(result, Reply):
+        status, extra, result = result.status or spec.status, result.headers, result.body
+    if isinstance(result, Response):
+        result.headers = {"X-Request-Id": ctx.request_id, **ctx.response_headers, **(result.headers or {})}
+        return result
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json", by_alias=True)
+    headers = {"Content-Type": "application/json", "X-Request-Id": ctx.request_id, **ctx.response_headers, **extra}
+    body = "" if result is None and status == 204 else json.dumps(result)
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def _request_id(request: Any) -> str:
+    context = getattr(request, "context", None) or {}
+    rid = context.get("requestId") if isinstance(context, dict) else None
+    return str(rid) if rid else str(uuid.uuid4())

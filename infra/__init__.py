@@ -1,0 +1,1 @@
+"""Infrastructure: the CloudFormation template and the local stack built from it."""
