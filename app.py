@@ -1,10 +1,10 @@
-"""ODAVL Cloud: the Chalice app. Thin: every route lives in a chalicelib.routes blueprint."""
+"""ODAVL Cloud: the Chalice app. Thin: routes, schedules and queue handlers live in the
+blueprints of chalicelib.routes, each module one area of the API."""
 from chalice import Chalice
 
-from chalicelib.routes import keys, meta
+from chalicelib.routes import blueprints
 
 app = Chalice(app_name="odavl-cloud")
-app.api.cors = False
 
-for module in (meta, keys):
-    app.register_blueprint(module.bp)
+for blueprint in blueprints():
+    app.register_blueprint(blueprint)
