@@ -1,0 +1,86 @@
+"""``python -m bench [name ...] [--write]``: run every benchmark (and write bench/RESULTS.md),
+or the named ones (printing only, unless --write)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+
+from bench.common import ROOT, Result, Skipped, machine
+
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression"]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def run_one(name: str) -> Result:
+    module = importlib.import_module(f"bench.{name}")
+    started = time.perf_counter()
+    try:
+        result: Result = module.run()
+    except Skipped as exc:
+        result = Result(name=name, title=module.TITLE, skipped=str(exc))
+    except Exception as exc:  # a benchmark that breaks must not hide the others' figures
+        traceback.print_exc()
+        result = Result(name=name, title=module.TITLE, skipped=f"failed: {type(exc).__name__}: {exc}")
+    result.add(f"(benchmark took {time.perf_counter() - started:.1f} s)")
+    print(result.text(), flush=True)
+    return result
+
+
+def write_results(results: list[Result]) -> None:
+    info = machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"One run of `make bench` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.",
+        "Each benchmark measures its baseline in the same run; rerun with `make bench`",
+        "(or one: `python -m bench <name>`). Figures vary between runs and machines; the ratios are what to compare.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']}",
+        f"- nproc: {info['nproc']}",
+        f"- memory: {info['memory']}",
+        f"- Python: {info['python']}",
+        f"- platform: {info['platform']}",
+        "",
+        "## Summary",
+        "",
+        "| benchmark | ratio | goal | met |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        if r.skipped:
+            lines.append(f"| {r.name} | {r.skipped} | {r.goal or '-'} | - |")
+        else:
+            ratio = f"{r.ratio_label} = {r.ratio:.4g}" if r.ratio is not None else "-"
+            met = "-" if r.met is None else ("yes" if r.met else "**no**")
+            lines.append(f"| {r.name} | {ratio} | {r.goal or '-'} | {met} |")
+    lines += ["", "## Output", ""]
+    for r in results:
+        lines += ["```", r.text(), "```", ""]
+    RESULTS.write_text("\n".join(lines))
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="name",
+                        help=f"one or more of: {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md even for a partial run")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {BENCHMARKS}")
+    names = args.names or BENCHMARKS
+    results = [run_one(name) for name in names]
+    if args.write or not args.names:
+        write_results(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
