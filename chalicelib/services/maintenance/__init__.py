@@ -1,0 +1,1 @@
+"""Scheduled maintenance: DynamoDB backups with retention, the restore drill, data retention."""
