@@ -248,7 +248,8 @@ def _gunzip(data: bytes) -> bytes:
     """Bounded gunzip (decompression-bomb caps of the inline door)."""
     from chalicelib.services import decoding
 
-    return decoding.gunzip_bounded(data)  # type: ignore[attr-defined]
+    settings = get_settings()
+    return decoding.gunzip_bounded(data, settings.decompressed_max_bytes, settings.decompression_max_ratio)
 
 
 def _plain(result: Any) -> dict[str, Any]:

@@ -280,3 +280,33 @@ def test_scopes_are_enforced(client, org: Org):
     assert_error_shape(client.http.post(f"/v1/jobs/{job['jobId']}/cancel", headers=reader), 403, "missing_scope")
     assert_error_shape(client.http.delete("/v1/jobs?olderThanDays=1", headers=reader), 403, "missing_scope")
     assert_error_shape(client.http.get("/v1/jobs"), 401)
+
+
+# ---------------------------------------------------------------- compressed staging objects
+
+
+def test_compressed_object_is_gunzipped_before_ingest(client, org: Org, deliver, fake_ingest):
+    job = enqueue(org, payload={"diagnostics": [{"file": "a.py"}]}, compressed=True)
+    deliver(queued_bodies()[0])
+    assert _get(client, org, job["jobId"])["status"] == "succeeded"
+    [(_, data)] = fake_ingest.calls
+    assert json.loads(data) == {"diagnostics": [{"file": "a.py"}]}
+
+
+def test_gzip_bomb_fails_the_job_with_decompression_limit(client, org: Org, deliver, fake_ingest, monkeypatch):
+    import gzip
+
+    from chalicelib import config
+    from tests.api.jobs.conftest import stage_object
+
+    monkeypatch.setenv("ODAVL_DECOMPRESSED_MAX_BYTES", str(2 * 1024 * 1024))
+    config.reset_settings()
+    bomb = gzip.compress(b" " * (20 * 1024 * 1024))
+    key = stage_object("acme", "bomb", bomb)
+    job = jobs.enqueue_ingest("acme", "PRO", product="insight", upload_type="analysis-results", project_id="p",
+                              metadata={}, s3_key=key, size=len(bomb), sha256="0" * 64, compressed=True,
+                              idempotency_key=None, upload_id="bomb")
+    deliver(queued_bodies()[0])
+    shown = _get(client, org, job["jobId"])
+    assert shown["status"] == "failed" and shown["error"]["code"] == "decompression_limit"
+    assert fake_ingest.calls == []
