@@ -2,6 +2,7 @@
 
     python -m chalicelib.admin create-org acme --plan free
     python -m chalicelib.admin set-plan acme --plan pro
+    python -m chalicelib.admin rollover [--period 2026-10]
 """
 from __future__ import annotations
 
@@ -55,6 +56,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 # other modules append functions that add their subcommands to the parser
 EXTRA_PARSERS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+@command("rollover")
+def _rollover(args: argparse.Namespace) -> dict:
+    from chalicelib.services.usage import rollover
+
+    try:
+        return rollover.close_period(args.period)
+    except ValueError as exc:
+        raise ApiError(str(exc)) from exc
+
+
+def _rollover_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rollover", help="close a usage period (default: last month); running twice changes nothing")
+    p.add_argument("--period", default=None, help="YYYY-MM, an ended month")
+
+
+EXTRA_PARSERS.append(_rollover_parser)
+
+
+@command("backup")
+def _backup(args: argparse.Namespace) -> dict:
+    from chalicelib.services.maintenance import backups
+
+    return backups.run_backups(retention_days=args.retention_days).as_dict()
+
+
+@command("restore-drill")
+def _restore_drill(args: argparse.Namespace) -> dict:
+    from chalicelib.services.maintenance import restore_drill
+
+    return restore_drill.run_drill(args.table).as_dict()
+
+
+@command("retention")
+def _retention(args: argparse.Namespace) -> dict:
+    from chalicelib.services.maintenance import retention
+
+    return retention.run_retention(deadline_seconds=args.deadline).as_dict()
+
+
+def _maintenance_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="back up every table now (once a day), then prune this job's expired backups")
+    p.add_argument("--retention-days", type=int, default=None, help="default: the stage's backup retention")
+    p = sub.add_parser("restore-drill", help="restore the newest backup to a temporary table, compare, drop it")
+    p.add_argument("--table", default="runs", help="logical table (orgs, api-keys, runs, usage, files, jobs, idempotency)")
+    p = sub.add_parser("retention", help="delete data past its retention (bounded; run again to continue)")
+    p.add_argument("--deadline", type=float, default=600.0, help="seconds this pass may take")
+
+
+EXTRA_PARSERS.append(_maintenance_parsers)
 
 
 def main(argv: list[str] | None = None) -> int:

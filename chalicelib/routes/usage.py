@@ -1,0 +1,47 @@
+"""Usage: the current period, past periods, internal metering; the monthly roll-over schedule.
+Importing this module also installs the metering hook on every authenticated, metered route."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Cron
+
+from chalicelib.models.usage import HistoryQuery, IncrementRequest, IncrementResult, UsageHistory, UsageView
+from chalicelib.services.usage import report, rollover
+from chalicelib.services.usage.meter import meter_request
+from chalicelib.web import RequestContext, route
+from chalicelib.web.route import AFTER_AUTH_HOOKS
+
+bp = Blueprint(__name__)
+
+if meter_request not in AFTER_AUTH_HOOKS:
+    AFTER_AUTH_HOOKS.append(meter_request)
+
+
+def _plan(ctx: RequestContext) -> str:
+    assert ctx.principal is not None
+    return ctx.principal.plan
+
+
+@route(bp, "/v1/usage", summary="Current period usage per metric, with limits and 80/90/100 % warnings",
+       scope="usage:read", response=UsageView, tags=("usage",))
+def get_usage(ctx: RequestContext) -> UsageView:
+    return UsageView(**report.current(ctx.org_id, _plan(ctx)))
+
+
+@route(bp, "/v1/usage/history", summary="Usage of past periods (months=1..24, the current one included)",
+       scope="usage:read", query=HistoryQuery, response=UsageHistory, tags=("usage",))
+def get_usage_history(ctx: RequestContext, query: HistoryQuery) -> UsageHistory:
+    return UsageHistory(**report.history(ctx.org_id, _plan(ctx), query.months))
+
+
+@route(bp, "/v1/usage/increment", "POST", summary="Internal metering: count a monthly metric once per event id",
+       scope="usage:admin", body=IncrementRequest, response=IncrementResult, tags=("usage",), errors=(409, 429))
+def increment_usage(ctx: RequestContext, body: IncrementRequest) -> IncrementResult:
+    return IncrementResult(**report.increment(ctx.org_id, _plan(ctx), body.metric.value, body.amount, body.event_id))
+
+
+@bp.schedule(Cron(0, 0, 1, "*", "?", "*"), name="usage-rollover")
+def monthly_rollover(event: Any) -> dict[str, Any]:
+    """00:00 UTC on the 1st: close the month that just ended (idempotent)."""
+    return rollover.close_period()

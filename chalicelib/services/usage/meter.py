@@ -1,0 +1,68 @@
+"""The after-auth hook of every metered route: one TransactWriteItems counts the request in the
+key's rate window and in the organization's monthly ``api_calls`` — both or neither, so a blocked
+client costs exactly one (refused) conditional write and a refused request counts nothing.
+
+It runs after authentication and the scope check, so 401 and 403 answers count nothing.
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.services.plans import Metric
+from chalicelib.services.usage import headers, periods, quota, ratelimit
+from chalicelib.store import transact
+from chalicelib.store import usage as store
+
+CONFLICT_RETRIES = 3
+
+
+def meter_request(ctx: Any) -> None:
+    """Count one API call for ``ctx.principal``; 429 rate_limited / quota_exceeded when refused."""
+    if not ctx.spec.metered or ctx.principal is None:
+        return
+    p = ctx.principal
+    now = clock.now()
+    period = periods.period_of(now)
+    limit = quota.limit_for(p.plan, Metric.API_CALLS)
+    items = [
+        ratelimit.rate_entry(p.key_id, p.plan, now),
+        store.counter_entry(p.org_id, Metric.API_CALLS.value, 1, limit, period),
+    ]
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            transact.write(items)
+            break
+        except transact.TransactionCancelled as exc:
+            if exc.failed(0):
+                raise ratelimit.rate_error(p.key_id, p.plan, at=now) from None
+            if exc.failed(1):
+                raise quota.quota_error(p.org_id, p.plan, Metric.API_CALLS) from None
+            if "TransactionConflict" not in exc.reasons or attempt == CONFLICT_RETRIES:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # another writer holds a counter; brief jitter
+    ctx.response_headers.update(success_headers(p.org_id, p.key_id, p.plan, limit, period, now))
+
+
+def success_headers(org_id: str, key_id: str, plan: str, limit: int | None, period: str, now: Any) -> dict[str, str]:
+    """X-Quota-* for the monthly api_calls quota (when limited) and RateLimit fields for every policy
+    (``RateLimit`` reports the one closest to its limit)."""
+    minute = periods.minute_of(now)
+    rate_used, calls_used = store.read_used([store.rate_key(key_id, minute), store.counter_key(org_id, period, Metric.API_CALLS.value)])
+    window = ratelimit.window_headers(plan, rate_used, now)
+    if limit is None:
+        return {"RateLimit-Policy": window["RateLimit-Policy"], "RateLimit": window["RateLimit"]}
+    reset_at = periods.period_end(period)
+    monthly = headers.limit_headers(limit, calls_used, reset_at, periods.seconds_until(reset_at, now),
+                                    periods.period_seconds(period))
+    per_minute = ratelimit.per_minute(plan)
+    closest = monthly if max(0, limit - calls_used) < max(0, per_minute - rate_used) else window
+    return {
+        "X-Quota-Limit": monthly["X-Quota-Limit"],
+        "X-Quota-Remaining": monthly["X-Quota-Remaining"],
+        "X-Quota-Reset": monthly["X-Quota-Reset"],
+        "RateLimit-Policy": f"{window['RateLimit-Policy']}, {monthly['RateLimit-Policy']}",
+        "RateLimit": closest["RateLimit"],
+    }
