@@ -1,0 +1,141 @@
+"""HTTP to ODAVL Cloud. Every failure becomes one ``CliError`` with a one-line message and a
+``retryable`` flag (network, timeout, 5xx, 429) that decides between queueing and giving up."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from odavl_cli import __version__
+from odavl_cli.config import Settings
+
+RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+class CliError(Exception):
+    """A failure to show the user in one line; ``exit_code`` is what the process exits with."""
+
+    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None,
+                 code: str | None = None, retry_after: float | None = None, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        self.exit_code = exit_code
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "status": self.status, "code": self.code, "retryable": self.retryable}
+
+
+class NotLoggedIn(CliError):
+    def __init__(self) -> None:
+        super().__init__("Not logged in: run `odavl login --api-key <key>` or set ODAVL_API_KEY.", exit_code=2)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def error_from_response(response: httpx.Response) -> CliError:
+    """The server's error shape turned into a CliError (falls back to the status line)."""
+    status = response.status_code
+    code = None
+    message = f"HTTP {status}"
+    try:
+        payload = response.json()
+        err = payload.get("error") if isinstance(payload, dict) else None
+        if isinstance(err, dict):
+            code = err.get("code")
+            message = str(err.get("message") or message)
+        elif isinstance(payload, dict) and payload.get("message"):
+            message = str(payload["message"])
+    except ValueError:
+        text = response.text.strip().splitlines()
+        if text:
+            message = f"HTTP {status}: {text[0][:200]}"
+    message = " ".join(message.split())
+    label = f"{status} {code}" if code else str(status)
+    return CliError(
+        f"{message} ({label})", retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
+        code=code, retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def network_error(exc: httpx.HTTPError, url: str) -> CliError:
+    if isinstance(exc, httpx.TimeoutException):
+        return CliError(f"Timed out talking to {url}.", retryable=True, code="timeout")
+    reason = str(exc).split("\n")[0] or type(exc).__name__
+    return CliError(f"Cannot reach {url}: {reason}", retryable=True, code="network")
+
+
+class ApiClient:
+    """Thin wrapper over httpx.Client: auth header, JSON in and out, errors as CliError."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 30.0, require_key: bool = True) -> None:
+        if require_key and not settings.api_key:
+            raise NotLoggedIn()
+        self.settings = settings
+        headers = {"User-Agent": f"odavl-cli/{__version__}", "Accept": "application/json"}
+        if settings.api_key:
+            headers["Authorization"] = f"Bearer {settings.api_key}"
+        self.http = httpx.Client(base_url=settings.api_url, headers=headers, timeout=timeout)
+        # A second client without our auth header, for presigned S3 URLs.
+        self.raw = httpx.Client(timeout=max(timeout, 120.0))
+
+    def close(self) -> None:
+        self.http.close()
+        self.raw.close()
+
+    def __enter__(self) -> "ApiClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None) -> Any:
+        """Send a request; return the decoded JSON body (None when empty) or raise CliError."""
+        if params:
+            params = {k: v for k, v in params.items() if v is not None}
+        try:
+            response = self.http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise network_error(exc, self.settings.api_url) from None
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise CliError(f"Unexpected non-JSON reply from {path} ({response.status_code}).", retryable=True) from None
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self.request("POST", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.request("DELETE", path, **kw)
+
+    def wait_job(self, job_id: str, *, timeout: float = 300.0, interval: float = 0.5) -> dict[str, Any]:
+        """Poll GET /v1/jobs/{id} until it ends; return the job view."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(f"/v1/jobs/{job_id}")
+            if job.get("status") in ("succeeded", "failed", "cancelled"):
+                return job
+            if time.monotonic() > deadline:
+                raise CliError(f"Job {job_id} still {job.get('status')} after {timeout:.0f}s; check `odavl jobs show {job_id}`.",
+                               retryable=False)
+            time.sleep(interval)
+            interval = min(interval * 1.5, 3.0)

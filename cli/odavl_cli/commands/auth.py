@@ -1,0 +1,59 @@
+"""login, logout, whoami."""
+from __future__ import annotations
+
+import typer
+
+from odavl_cli import config
+from odavl_cli.client import ApiClient, CliError
+from odavl_cli.ui import console, handle_errors, print_json
+
+
+@handle_errors
+def login(
+    api_url: str = typer.Option(None, "--api-url", help="ODAVL Cloud API URL (default: ODAVL_CLOUD_API or the stored one)"),
+    api_key: str = typer.Option(None, "--api-key", help="API key (default: ODAVL_API_KEY, else prompted)"),
+    project: str = typer.Option(None, "--project", help="default project id for uploads"),
+) -> None:
+    """Check an API key with /v1/whoami and store it in ~/.odavl/credentials.json (mode 0600)."""
+    settings = config.load(api_url=api_url, api_key=api_key, project_id=project)
+    key = settings.api_key or typer.prompt("API key", hide_input=True)
+    settings = config.Settings(settings.api_url, key, settings.organization_id, settings.project_id)
+    with ApiClient(settings) as client:
+        who = client.get("/v1/whoami")
+    path = config.save_credentials(settings.api_url, key, who.get("organizationId"), project)
+    console.print(f"[green]Logged in[/] to [bold]{who.get('organizationName') or who.get('organizationId')}[/] "
+                  f"({who.get('plan')}) at {settings.api_url}; key {who.get('keyId')} stored in {path}")
+
+
+@handle_errors
+def logout() -> None:
+    """Forget the stored API key."""
+    if config.delete_credentials():
+        console.print("Logged out: credentials removed.")
+    else:
+        console.print("Not logged in.")
+
+
+@handle_errors
+def whoami(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Show the organization, key, scopes and plan of the current API key."""
+    settings = config.load()
+    with ApiClient(settings) as client:
+        who = client.get("/v1/whoami")
+    if as_json:
+        print_json({**who, "apiUrl": settings.api_url})
+        return
+    console.print(f"Organization: [bold]{who.get('organizationName')}[/] ({who.get('organizationId')})")
+    console.print(f"Plan:         {who.get('plan')}")
+    console.print(f"Key:          {who.get('keyName')} ({who.get('keyId')})")
+    console.print(f"Scopes:       {', '.join(who.get('scopes', []))}")
+    console.print(f"API:          {settings.api_url}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login")(login)
+    app.command("logout")(logout)
+    app.command("whoami")(whoami)
+
+
+__all__ = ["register", "CliError"]

@@ -1,0 +1,55 @@
+"""``odavl keys create|list|revoke``."""
+from __future__ import annotations
+
+import typer
+
+from odavl_cli.ui import api, console, handle_errors, print_json, table
+
+app = typer.Typer(help="API keys of the organization.", no_args_is_help=True)
+
+
+@app.command("create")
+@handle_errors
+def create(
+    name: str = typer.Argument(..., help="a name to recognise the key by"),
+    scope: list[str] = typer.Option(None, "--scope", "-s", help="a scope to grant (repeat); default: the standard set"),
+    expires_at: str = typer.Option(None, "--expires-at", help="ISO-8601 expiry"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Create an API key; its secret is shown once."""
+    body: dict = {"name": name}
+    if scope:
+        body["scopes"] = scope
+    if expires_at:
+        body["expiresAt"] = expires_at
+    with api() as client:
+        created = client.post("/v1/api-keys", json=body)
+    if as_json:
+        print_json(created)
+        return
+    console.print(f"Created key [bold]{created['name']}[/] ({created['keyId']}), scopes: {', '.join(created['scopes'])}")
+    console.print("Secret (shown once, store it now):")
+    console.print(created["key"], soft_wrap=True)
+
+
+@app.command("list")
+@handle_errors
+def list_keys(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """List the organization's API keys (never their secrets)."""
+    with api() as client:
+        items = client.get("/v1/api-keys")["items"]
+    if as_json:
+        print_json(items)
+        return
+    table("API keys", ["id", "name", "prefix", "scopes", "created", "last used", "status"], [
+        [k["keyId"], k["name"], k.get("prefix"), ", ".join(k.get("scopes", [])), k.get("createdAt"),
+         k.get("lastUsedAt"), "revoked" if k.get("revokedAt") else "active"] for k in items])
+
+
+@app.command("revoke")
+@handle_errors
+def revoke(key_id: str = typer.Argument(..., help="the key id (see `odavl keys list`)")) -> None:
+    """Revoke an API key; it stops working on its next request."""
+    with api() as client:
+        client.delete(f"/v1/api-keys/{key_id}")
+    console.print(f"Revoked key {key_id}.")

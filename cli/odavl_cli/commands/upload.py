@@ -1,0 +1,117 @@
+"""``odavl insight|autopilot|guardian upload``: every workspace file of a product, main result first.
+
+A retryable failure (network, timeout, 5xx, 429) queues the upload with its idempotency key and the
+command still succeeds (exit 0) unless ``--fail-on-queue``; a non-retryable one fails (exit 1).
+Once the API is unreachable the remaining files are queued without another attempt."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from odavl_cli import config
+from odavl_cli.client import ApiClient, CliError
+from odavl_cli.queue import UploadQueue
+from odavl_cli.transfer import Transfer, Upload
+from odavl_cli.ui import console, err_console, fail, handle_errors, print_json
+from odavl_cli.workspace import WorkspaceError, discover, find_workspace
+
+EXIT_FAILED = 1
+EXIT_QUEUED = 3
+
+
+def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, test_run_id: str | None,
+                project: str | None, silent: bool, fail_on_queue: bool, as_json: bool, wait: bool) -> int:
+    settings = config.load(project_id=project)
+    root = find_workspace(workspace)
+    try:
+        items = discover(root, product, run_id=run_id, test_run_id=test_run_id)
+    except WorkspaceError as exc:
+        raise CliError(str(exc)) from None
+    project_id = settings.project_id or root.name
+    queue = UploadQueue()
+    uploaded: list[dict[str, Any]] = []
+    queued: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    offline: CliError | None = None
+    with ApiClient(settings) as client:
+        transfer = Transfer(client, err_console, wait_jobs=wait, show_progress=not as_json)
+        for item in items:
+            upload = Upload(product=item.product, type=item.type, path=item.path, project_id=project_id,
+                            metadata=item.metadata, binary=item.binary, content_type=item.content_type)
+            quiet = silent and item.auxiliary
+            if offline is None:
+                transfer.show_progress = not (as_json or quiet)
+                try:
+                    result = transfer.send(upload)
+                except CliError as exc:
+                    if exc.status in (401, 403):
+                        raise
+                    if not exc.retryable:
+                        failed.append({"file": str(item.path), "type": item.type, "error": exc.to_dict()})
+                        err_console.print(f"[red]✗[/] {item.label}: {exc.message}", soft_wrap=True)
+                        continue
+                    if exc.code in ("network", "timeout"):
+                        offline = exc
+                    entry = queue.add(upload.to_queue())
+                    queued.append({"file": str(item.path), "type": item.type, "queueId": entry["id"],
+                                   "reason": exc.message})
+                    if not quiet and not as_json:
+                        err_console.print(f"[yellow]⏸[/] {item.label}: queued for later ({exc.message})", soft_wrap=True)
+                    continue
+                info = result.to_dict()
+                uploaded.append(info)
+                if not quiet and not as_json:
+                    how = "unchanged, 0 bytes sent" if result.door == "exists" else f"{result.door}, {info['bytesSent']} bytes"
+                    target = f" → {result.url}" if result.url else ""
+                    console.print(f"[green]✓[/] {item.label} ({how}){target}", soft_wrap=True)
+            else:
+                entry = queue.add(upload.to_queue())
+                queued.append({"file": str(item.path), "type": item.type, "queueId": entry["id"], "reason": offline.message})
+    if as_json:
+        print_json({"uploaded": uploaded, "queued": queued, "failed": failed, "queuePath": str(queue.path)})
+    else:
+        if queued:
+            err_console.print(
+                f"[yellow]Queued {len(queued)} upload(s)[/] in {queue.path} — the cloud was unavailable"
+                f" ({(offline or CliError(queued[0]['reason'])).message}). Run `odavl sync process-queue` later.",
+                soft_wrap=True)
+        if not silent or failed or queued:
+            console.print(f"{product}: {len(uploaded)} uploaded, {len(queued)} queued, {len(failed)} failed")
+    if failed:
+        return EXIT_FAILED
+    if queued and fail_on_queue:
+        return EXIT_QUEUED
+    return 0
+
+
+def make_command(product: str):  # noqa: ANN201 - typer command
+    @handle_errors
+    def upload(
+        workspace: Path = typer.Option(None, "--workspace", "-w", help="directory holding .odavl/ (default: nearest to cwd)"),
+        run_id: str = typer.Option(None, "--run-id", help="autopilot: the ledger run-<id>.json to send (default: newest)"),
+        test_run_id: str = typer.Option(None, "--test-run-id", help="guardian: the test-<id>.json to send (default: newest)"),
+        project: str = typer.Option(None, "--project", help="project id (default: ODAVL_PROJECT_ID, stored, or folder name)"),
+        silent: bool = typer.Option(False, "--silent", help="say nothing about auxiliary files unless they fail"),
+        fail_on_queue: bool = typer.Option(False, "--fail-on-queue", help="exit non-zero (3) when an upload is queued"),
+        wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for ingest jobs of large results"),
+        as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+    ) -> None:
+        code = run_uploads(product, workspace=workspace, run_id=run_id, test_run_id=test_run_id, project=project,
+                           silent=silent, fail_on_queue=fail_on_queue, as_json=as_json, wait=wait)
+        if code:
+            raise typer.Exit(code)
+
+    upload.__doc__ = f"Upload the workspace's {product} results (and their auxiliary files) to ODAVL Cloud."
+    return upload
+
+
+def register(app: typer.Typer) -> None:
+    for product in ("insight", "autopilot", "guardian"):
+        sub = typer.Typer(help=f"ODAVL {product.capitalize()} results.", no_args_is_help=True)
+        sub.command("upload")(make_command(product))
+        app.add_typer(sub, name=product)
+
+
+__all__ = ["register", "fail"]

@@ -1,0 +1,272 @@
+"""Moving one workspace file to ODAVL Cloud.
+
+JSON results are gzip'd and sent inline (``POST /v1/upload/{product}``) when they fit the inline
+door; bigger ones and every binary file go through ``/v1/uploads``: the server answers ``exists``
+for a sha256 it already has (0 bytes sent), a presigned POST, or presigned multipart part URLs that
+are sent in parallel with a progress bar. Multipart state is kept in ``$ODAVL_HOME/uploads/`` so an
+interrupted transfer resumes with only the parts S3 does not have yet."""
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from odavl_cli.client import ApiClient, CliError, error_from_response
+from odavl_cli.config import home, write_private_json
+
+INLINE_MAX_BYTES = 5 * 1024 * 1024  # the request body limit of the inline door
+INLINE_HEADROOM = 64 * 1024  # room for the JSON envelope around the base64 data
+PART_WORKERS = 4
+
+
+@dataclass
+class Upload:
+    """What to send: one file plus how the server should classify it."""
+
+    product: str
+    type: str
+    path: Path
+    project_id: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    binary: bool = False
+    content_type: str = "application/json"
+    idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def to_queue(self) -> dict[str, Any]:
+        return {"product": self.product, "type": self.type, "filePath": str(self.path), "projectId": self.project_id,
+                "metadata": self.metadata, "binary": self.binary, "contentType": self.content_type,
+                "idempotencyKey": self.idempotency_key}
+
+    @classmethod
+    def from_queue(cls, item: dict[str, Any]) -> "Upload":
+        return cls(product=item["product"], type=item["type"], path=Path(item["filePath"]),
+                   project_id=item.get("projectId") or "default", metadata=item.get("metadata") or {},
+                   binary=bool(item.get("binary")), content_type=item.get("contentType") or "application/json",
+                   idempotency_key=item.get("idempotencyKey") or str(uuid.uuid4()))
+
+
+@dataclass
+class Result:
+    """The outcome the CLI prints: ids, dashboard URL, how it went and how many bytes went over the wire."""
+
+    upload: Upload
+    door: str  # inline | post | multipart | exists
+    bytes_sent: int
+    reply: dict[str, Any]
+
+    @property
+    def url(self) -> str | None:
+        return self.reply.get("url") or (self.reply.get("result") or {}).get("url")
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.reply
+        result = r.get("result") if isinstance(r.get("result"), dict) else {}
+        return {
+            "product": self.upload.product, "type": self.upload.type, "file": str(self.upload.path),
+            "door": self.door, "bytesSent": self.bytes_sent, "url": self.url,
+            "uploadId": r.get("uploadId") or result.get("uploadId"),
+            "runId": r.get("runId") or result.get("runId"), "testId": r.get("testId") or result.get("testId"),
+            "jobId": r.get("jobId"), "fileId": r.get("fileId"), "status": r.get("status") or "uploaded",
+        }
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror or exc}") from None
+
+
+class Transfer:
+    """Sends uploads through one ApiClient. ``console`` shows progress for large transfers."""
+
+    def __init__(self, client: ApiClient, console: Console | None = None, *, wait_jobs: bool = True,
+                 job_timeout: float = 300.0, show_progress: bool = True) -> None:
+        self.client = client
+        self.console = console or Console(stderr=True)
+        self.wait_jobs = wait_jobs
+        self.job_timeout = job_timeout
+        self.show_progress = show_progress
+
+    # -- entry point -------------------------------------------------------------------------------
+    def send(self, upload: Upload) -> Result:
+        data = read_file(upload.path)
+        if upload.binary:
+            return self.send_large(upload, data)
+        compressed = gzip.compress(data, compresslevel=6, mtime=0)
+        encoded = base64.b64encode(compressed).decode("ascii")
+        if len(encoded) + INLINE_HEADROOM > INLINE_MAX_BYTES:
+            return self.send_large(upload, data)
+        try:
+            return self.send_inline(upload, data, encoded)
+        except CliError as exc:
+            if exc.status == 413 and exc.code == "payload_too_large":
+                return self.send_large(upload, data)
+            raise
+
+    # -- inline door -------------------------------------------------------------------------------
+    def send_inline(self, upload: Upload, raw: bytes, encoded: str) -> Result:
+        body = {"type": upload.type, "projectId": upload.project_id, "metadata": upload.metadata,
+                "data": encoded, "compressed": True}
+        reply = self.client.post(f"/v1/upload/{upload.product}", json=body,
+                                 headers={"Idempotency-Key": upload.idempotency_key})
+        return Result(upload, "inline", len(encoded), reply or {})
+
+    # -- large / binary door -----------------------------------------------------------------------
+    def _state_path(self, sha: str) -> Path:
+        return home() / "uploads" / f"{sha}.json"
+
+    def send_large(self, upload: Upload, data: bytes) -> Result:
+        sha = hashlib.sha256(data).hexdigest()
+        state_path = self._state_path(sha)
+        session = self._resume(state_path)
+        if session is None:
+            body: dict[str, Any] = {
+                "product": upload.product, "type": upload.type, "fileName": upload.path.name,
+                "contentType": upload.content_type, "size": len(data), "sha256": sha,
+                "projectId": upload.project_id, "metadata": upload.metadata,
+            }
+            if upload.metadata.get("testRunId"):
+                body["testRunId"] = upload.metadata["testRunId"]
+            session = self.client.post("/v1/uploads", json=body, headers={"Idempotency-Key": upload.idempotency_key}) or {}
+        if str(session.get("status", "")).lower() == "exists":
+            state_path.unlink(missing_ok=True)
+            return Result(upload, "exists", 0, session)
+        method = str(session.get("method") or ("MULTIPART" if session.get("parts") else "POST")).upper()
+        upload_id = session.get("uploadId") or session.get("id")
+        if not upload_id:
+            raise CliError("The server's upload session has no uploadId.")
+        if method == "MULTIPART":
+            write_private_json(state_path, {**session, "sha256": sha})
+            parts, sent = self._send_parts(upload, upload_id, session, data)
+            complete_body: dict[str, Any] = {"parts": parts}
+            door = "multipart"
+        else:
+            sent = self._send_post(upload, session, data)
+            complete_body = {}
+            door = "post"
+        reply = self.client.post(f"/v1/uploads/{upload_id}/complete", json=complete_body) or {}
+        state_path.unlink(missing_ok=True)
+        if reply.get("jobId") and self.wait_jobs:
+            job = self.client.wait_job(reply["jobId"], timeout=self.job_timeout)
+            if job.get("status") != "succeeded":
+                err = job.get("error") or {}
+                raise CliError(f"Ingest job {reply['jobId']} {job.get('status')}: {err.get('message', 'no detail')}"
+                               f" ({err.get('code', job.get('status'))})")
+            reply = {**reply, **(job.get("result") or {}), "status": "ingested"}
+        return Result(upload, door, sent, reply)
+
+    def _resume(self, state_path: Path) -> dict[str, Any] | None:
+        """The saved multipart session, refreshed with the parts S3 already has; None to start over."""
+        try:
+            state = json.loads(state_path.read_text())
+        except (OSError, ValueError):
+            return None
+        upload_id = state.get("uploadId")
+        try:
+            current = self.client.get(f"/v1/uploads/{upload_id}") or {}
+        except CliError as exc:
+            if exc.retryable:
+                raise
+            state_path.unlink(missing_ok=True)
+            return None
+        if str(current.get("status", "")).lower() in ("completed", "complete", "aborted", "expired"):
+            state_path.unlink(missing_ok=True)
+            return None
+        done = {int(p["partNumber"]): p for p in current.get("uploadedParts", current.get("completedParts", []))
+                if isinstance(p, dict) and p.get("etag")}
+        if not done:
+            done = {int(p["partNumber"]): p for p in current.get("parts", []) if isinstance(p, dict) and p.get("etag")}
+        fresh = {int(p["partNumber"]): p.get("url") for p in current.get("parts", []) if isinstance(p, dict) and p.get("url")}
+        parts = []
+        for p in state.get("parts", []):
+            n = int(p["partNumber"])
+            parts.append({"partNumber": n, "url": fresh.get(n) or p.get("url")})
+        return {**state, "method": "MULTIPART", "parts": parts, "done": list(done.values())}
+
+    def _progress(self, label: str, total: int) -> Progress:
+        return Progress(
+            TextColumn("[bold blue]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            TimeRemainingColumn(), console=self.console, disable=not self.show_progress, transient=False,
+        )
+
+    def _send_post(self, upload: Upload, session: dict[str, Any], data: bytes) -> int:
+        url = session.get("url")
+        fields = session.get("fields") or {}
+        if not url:
+            raise CliError("The server's upload session has no URL.")
+        try:
+            response = self.client.raw.post(url, data=fields, files={"file": (upload.path.name, data, upload.content_type)})
+        except httpx.HTTPError as exc:
+            raise CliError(f"Upload to storage failed: {exc}", retryable=True, code="network") from None
+        if response.status_code >= 300:
+            raise _storage_error(response)
+        return len(data)
+
+    def _send_parts(self, upload: Upload, upload_id: str, session: dict[str, Any], data: bytes
+                    ) -> tuple[list[dict[str, Any]], int]:
+        part_size = int(session.get("partSize") or 8 * 1024 * 1024)
+        done = {int(p["partNumber"]): p["etag"] for p in session.get("done", [])}
+        todo = [p for p in session.get("parts", []) if int(p["partNumber"]) not in done]
+        total = sum(len(_chunk(data, int(p["partNumber"]), part_size)) for p in todo)
+        etags: dict[int, str] = dict(done)
+        with self._progress(upload.path.name, total) as progress:
+            task = progress.add_task(upload.path.name, total=total)
+            if done:
+                progress.console.log(f"Resuming {upload.path.name}: {len(done)} part(s) already stored")
+
+            def put(part: dict[str, Any]) -> tuple[int, str]:
+                number = int(part["partNumber"])
+                chunk = _chunk(data, number, part_size)
+                etag = self._put_part(part["url"], chunk)
+                progress.advance(task, len(chunk))
+                return number, etag
+
+            with ThreadPoolExecutor(max_workers=PART_WORKERS) as pool:
+                for number, etag in pool.map(put, todo):
+                    etags[number] = etag
+        return [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)], total
+
+    def _put_part(self, url: str, chunk: bytes) -> str:
+        try:
+            response = self.client.raw.put(url, content=chunk)
+        except httpx.HTTPError as exc:
+            raise CliError(f"Upload of a part failed: {exc}", retryable=True, code="network") from None
+        if response.status_code >= 300:
+            raise _storage_error(response)
+        etag = response.headers.get("ETag")
+        if not etag:
+            raise CliError("Storage did not return an ETag for a part.", retryable=True)
+        return etag
+
+
+def _chunk(data: bytes, number: int, part_size: int) -> bytes:
+    return data[(number - 1) * part_size: number * part_size]
+
+
+def _storage_error(response: httpx.Response) -> CliError:
+    err = error_from_response(response)
+    err.message = f"Storage refused the upload: HTTP {response.status_code}"
+    return err
+
+
+SendFn = Callable[[Upload], Result]
