@@ -1,0 +1,70 @@
+"""Bodies of the large/binary upload door ``/v1/uploads``."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field
+
+from chalicelib.models.base import ApiModel, ApiResponse
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024
+SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
+RUN_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+
+
+class CreateUploadRequest(ApiModel):
+    product: str = Field(min_length=1, max_length=32, description="insight | autopilot | guardian")
+    type: str = Field(min_length=1, max_length=80, description="upload type of the product (see the design)")
+    file_name: str = Field(min_length=1, max_length=255, description="kept as metadata only, sanitized")
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(gt=0, le=MAX_UPLOAD_BYTES, description="exact size in bytes")
+    sha256: str = Field(pattern=SHA256_PATTERN, description="hex SHA-256 of the bytes")
+    project_id: str | None = Field(default=None, max_length=128)
+    run_id: str | None = Field(default=None, pattern=RUN_ID_PATTERN,
+                               validation_alias=AliasChoices("runId", "testRunId", "run_id"),
+                               description="the run a screenshot or report belongs to (alias testRunId)")
+    metadata: dict[str, Any] | None = None
+
+
+class PartRef(ApiModel):
+    part_number: int = Field(ge=1, le=10_000)
+    etag: str = Field(min_length=1, max_length=200)
+
+
+class CompleteUploadRequest(ApiModel):
+    parts: list[PartRef] | None = Field(default=None, max_length=10_000,
+                                        description="for multipart: every part's number and ETag (optional)")
+
+
+class PartUrl(ApiResponse):
+    part_number: int
+    url: str
+
+
+class UploadInstructions(ApiResponse):
+    """``status`` is ``exists`` (nothing to send), ``upload`` (send the bytes as ``method`` says),
+    ``pending`` / ``completed`` when looked at again."""
+
+    status: str
+    upload_id: str | None = None
+    method: str | None = Field(default=None, description="POST (one form) or MULTIPART (parts PUT in parallel)")
+    url: str | None = None
+    fields: dict[str, str] | None = None
+    part_size: int | None = None
+    part_count: int | None = None
+    parts: list[PartUrl] | None = None
+    uploaded_parts: list[dict[str, Any]] | None = None
+    missing_parts: list[int] | None = None
+    sha256: str | None = None
+    size: int | None = None
+    content_type: str | None = None
+    expires_at: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class UploadCompleted(ApiResponse):
+    status: str = Field(description="completed (recorded) or queued (an ingest job; 202)")
+    upload_id: str
+    job_id: str | None = None
+    sha256: str | None = None
+    size: int | None = None

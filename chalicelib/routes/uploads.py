@@ -1,0 +1,55 @@
+"""The large/binary upload door: sessions that send bytes straight to S3 (presigned POST or
+multipart parts), then verify and record them, or queue their ingest."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.models.binary_uploads import CompleteUploadRequest, CreateUploadRequest, UploadCompleted, UploadInstructions
+from chalicelib.services.uploads import catalog, completion, sessions
+from chalicelib.web import Reply, RequestContext, route
+
+bp = Blueprint(__name__)
+
+
+def _require_product_scope(ctx: RequestContext, product: str) -> None:
+    if product in catalog.PRODUCTS:
+        assert ctx.principal is not None
+        ctx.principal.require(f"{product}:write")
+
+
+@route(bp, "/v1/uploads", "POST", summary="Start a large or binary upload (or learn it is already stored)",
+       body=CreateUploadRequest, response=UploadInstructions, status=201, tags=("uploads",),
+       errors=(400, 403, 415, 429))
+def create_upload(ctx: RequestContext, body: CreateUploadRequest) -> Reply:
+    _require_product_scope(ctx, body.product)
+    assert ctx.principal is not None
+    status, answer = sessions.start(ctx.org_id, ctx.principal.plan, body.model_dump(by_alias=True))
+    return Reply(answer, status=status)
+
+
+@route(bp, "/v1/uploads/{uploadId}", summary="An upload session: parts S3 already holds, fresh URLs for the rest",
+       response=UploadInstructions, tags=("uploads",), errors=(404,))
+def get_upload(ctx: RequestContext, uploadId: str) -> dict:
+    session = sessions.get(ctx.org_id, uploadId)
+    _require_product_scope(ctx, session.get("product", ""))
+    return sessions.describe(ctx.org_id, uploadId)
+
+
+@route(bp, "/v1/uploads/{uploadId}/complete", "POST", summary="Complete, verify and record an upload",
+       body=CompleteUploadRequest, response=UploadCompleted, tags=("uploads",), errors=(400, 404, 409, 415, 429))
+def complete_upload(ctx: RequestContext, body: CompleteUploadRequest, uploadId: str) -> Reply:
+    session = sessions.get(ctx.org_id, uploadId)
+    _require_product_scope(ctx, session.get("product", ""))
+    parts = [p.model_dump(by_alias=True) for p in body.parts] if body.parts else None
+    assert ctx.principal is not None
+    status, answer = completion.complete(ctx.org_id, ctx.principal.plan, uploadId, parts)
+    return Reply(answer, status=status)
+
+
+@route(bp, "/v1/uploads/{uploadId}", "DELETE", summary="Abort an upload session", status=204,
+       tags=("uploads",), errors=(404, 409))
+def abort_upload(ctx: RequestContext, uploadId: str) -> Reply:
+    session = sessions.get(ctx.org_id, uploadId)
+    _require_product_scope(ctx, session.get("product", ""))
+    sessions.abort(ctx.org_id, uploadId)
+    return Reply(None, status=204)

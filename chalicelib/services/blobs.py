@@ -1,0 +1,147 @@
+"""Content-addressed blobs (``orgs/<orgId>/blobs/<sha256>``): one object per distinct content per
+organization, counted by reference, attached to the runs that use it. A second run with the same
+screenshot adds an attachment and a reference, never a second object nor a second gauge increase."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+from chalicelib.logs import logger
+from chalicelib.services.uploads import metering
+from chalicelib.store import files as file_store
+from chalicelib.store import objects, transact
+
+
+class BlobMissing(Exception):
+    """No blob with that SHA-256 is stored for the organization."""
+
+
+def blob_object_key(org_id: str, sha256: str) -> str:
+    return f"orgs/{org_id}/blobs/{sha256}"
+
+
+def get(org_id: str, sha256: str) -> dict[str, Any] | None:
+    """The blob record (sha256, size, contentType, refs, key, createdAt) or None."""
+    return file_store.get_blob(org_id, sha256.lower())
+
+
+def _attachment(org_id: str, blob: dict[str, Any], link: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "orgId": org_id,
+        "product": link["product"],
+        "runId": link["runId"],
+        "sha256": blob["sha256"],
+        "size": int(blob["size"]),
+        "contentType": blob["contentType"],
+        "type": link.get("type", ""),
+        "fileName": link.get("fileName", ""),
+        "projectId": link.get("projectId") or "",
+        "attachedAt": clock.iso(),
+    }
+
+
+def attach(org_id: str, sha256: str, link: dict[str, Any], extra: list[dict[str, Any]] | None = None) -> bool:
+    """Attach an existing blob to a run (``link``: product, runId, type, fileName, projectId), in one
+    transaction with ``extra`` entries. True when newly attached, False when it already was (the
+    ``extra`` entries are then written on their own). BlobMissing when there is no such blob."""
+    blob = get(org_id, sha256)
+    if blob is None:
+        raise BlobMissing(sha256)
+    extra = list(extra or [])
+    items = [*extra, file_store.new_attachment_item(org_id, _attachment(org_id, blob, link)),
+             file_store.add_ref_item(org_id, blob["sha256"], 1)]
+    try:
+        transact.write(items)
+    except transact.TransactionCancelled as exc:
+        if exc.failed(len(extra)):
+            if extra:
+                transact.write(extra)
+            return False
+        if exc.failed(len(extra) + 1):
+            raise BlobMissing(sha256) from exc
+        raise
+    return True
+
+
+def store_new(org_id: str, plan: str, staging_key: str, blob: dict[str, Any], link: dict[str, Any],
+              extra: list[dict[str, Any]] | None = None) -> bool:
+    """Make a verified staging object the blob ``blob`` (sha256, size, contentType) and attach it.
+    Falls back to ``attach`` when the blob appeared meanwhile. Raises 429 when the gauge would
+    pass the plan's limit (nothing is then recorded and the copied object is removed)."""
+    sha256 = blob["sha256"]
+    key = blob_object_key(org_id, sha256)
+    if get(org_id, sha256) is not None:
+        return attach(org_id, sha256, link, extra)
+    objects.copy(staging_key, key)
+    record = {**blob, "orgId": org_id, "key": key, "createdAt": clock.iso()}
+    extra = list(extra or [])
+    gauge = metering.gauge_items(org_id, plan, blob["contentType"], int(blob["size"]), 1)
+    items = [*extra, file_store.new_blob_item(org_id, record),
+             file_store.new_attachment_item(org_id, _attachment(org_id, record, link)), *gauge]
+    try:
+        transact.write(items)
+    except transact.TransactionCancelled as exc:
+        if exc.failed(len(extra)):
+            raise
+        if exc.failed(len(extra) + 1):
+            return attach(org_id, sha256, link, extra)
+        if any(exc.failed(i) for i in range(len(extra) + 2, len(items))):
+            objects.delete(key)
+            limit = metering.storage_limit(plan) or 0
+            raise metering.quota_exceeded(limit, metering.used_bytes(org_id), int(blob["size"])) from exc
+        raise
+    return True
+
+
+def list_for_run(org_id: str, product: str, run_id: str) -> list[dict[str, Any]]:
+    """The blobs attached to a run, each with a short-lived download URL (≤ 15 minutes)."""
+    expires = get_settings().presign_expiry_seconds
+    found = []
+    for item in file_store.list_attachments(org_id, product, run_id):
+        name = item.get("fileName") or item["sha256"]
+        found.append({
+            "sha256": item["sha256"],
+            "type": item.get("type", ""),
+            "fileName": item.get("fileName", ""),
+            "contentType": item["contentType"],
+            "size": int(item["size"]),
+            "attachedAt": item.get("attachedAt", ""),
+            "url": objects.presigned_get(blob_object_key(org_id, item["sha256"]), expires, name, item["contentType"]),
+            "expiresIn": expires,
+        })
+    return found
+
+
+def release_run(org_id: str, product: str, run_id: str) -> int:
+    """Detach every blob of a run; a blob no other run references is deleted (record, object,
+    gauge down). Returns the bytes freed. Safe to call again (a second call frees nothing)."""
+    freed = 0
+    for item in file_store.list_attachments(org_id, product, run_id):
+        sha256 = item["sha256"]
+        try:
+            transact.write([file_store.delete_attachment_item(org_id, product, run_id, sha256),
+                            file_store.add_ref_item(org_id, sha256, -1)])
+        except transact.TransactionCancelled:
+            logger.warning("attachment already released", extra={"sha256": sha256, "run_id": run_id})
+            continue
+        freed += _delete_if_unreferenced(org_id, sha256)
+    return freed
+
+
+def _delete_if_unreferenced(org_id: str, sha256: str) -> int:
+    blob = get(org_id, sha256)
+    if blob is None or int(blob.get("refs", 0)) > 0:
+        return 0
+    size = int(blob["size"])
+    try:
+        transact.write([file_store.delete_unreferenced_blob_item(org_id, sha256),
+                        *metering.gauge_items(org_id, "", blob["contentType"], -size, -1)])
+    except transact.TransactionCancelled:
+        return 0  # referenced again meanwhile, or already gone
+    objects.delete(blob_object_key(org_id, sha256))
+    return size
+
+
+__all__ = ["BlobMissing", "attach", "blob_object_key", "get", "list_for_run",
+           "release_run", "store_new"]

@@ -1,0 +1,147 @@
+"""Completing an upload session: assemble the multipart upload (or find the POSTed object), verify
+it, then hand it to its destination — a blob attached to a run, an ingest job, or a stored file.
+
+A failed verification deletes the object and the session and records nothing. Completion is
+idempotent: a completed session answers its stored result again."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from chalicelib import clock
+from chalicelib.errors import Conflict, InvalidInput, UnsupportedMediaType
+from chalicelib.services import blobs
+from chalicelib.services.uploads import sessions
+from chalicelib.services.uploads.verify import VerificationFailed, verify
+from chalicelib.store import files as file_store
+from chalicelib.store import objects, transact
+
+# Destinations beyond blobs and ingest register here (the storage API adds ``file``):
+# fn(session, plan, verified_sha256) -> (status, body), recording atomically with the session's completion.
+DESTINATIONS: dict[str, Callable[[dict[str, Any], str, str], tuple[int, dict[str, Any]]]] = {}
+
+
+def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]] | None = None) -> tuple[int, dict[str, Any]]:
+    """Finish, verify and record an upload; (status, body). Idempotent."""
+    session = sessions.get(org_id, upload_id)
+    if session["status"] == "completed":
+        return _stored(session)
+    assemble(session, parts)
+    sha256 = check(session)
+    try:
+        return _deliver(session, plan, sha256)
+    except _AlreadyCompleted:
+        return _stored(sessions.get(org_id, upload_id))
+
+
+class _AlreadyCompleted(Exception):
+    """Another completion of the same session won the race."""
+
+
+def _stored(session: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    result = dict(session.get("result") or {})
+    status = int(result.pop("httpStatus", 200))
+    return status, result
+
+
+def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> None:
+    """Make the object whole: complete the multipart upload, or check the POSTed object is there.
+    409 upload_incomplete while parts or the object are missing."""
+    key = session["key"]
+    if session["method"] != "MULTIPART":
+        if objects.head(key) is None:
+            raise Conflict("Nothing was uploaded yet for this session.", code="upload_incomplete",
+                           details={"uploadId": session["uploadId"]})
+        return
+    count = int(session["partCount"])
+    try:
+        listed = objects.list_parts(key, session["s3UploadId"])
+    except objects.ObjectMissing:
+        if objects.head(key) is not None:
+            return  # completed earlier, its recording interrupted: verify again
+        raise Conflict("The multipart upload no longer exists.", code="upload_incomplete",
+                       details={"uploadId": session["uploadId"]}) from None
+    have = {p["partNumber"]: p["etag"] for p in listed}
+    missing = [n for n in range(1, count + 1) if n not in have]
+    if missing:
+        raise Conflict(f"{len(missing)} of {count} parts are missing.", code="upload_incomplete",
+                       details={"uploadId": session["uploadId"], "missingParts": missing[:100]})
+    chosen = sorted(parts, key=lambda p: p["partNumber"]) if parts else [
+        {"partNumber": n, "etag": have[n]} for n in range(1, count + 1)]
+    if [p["partNumber"] for p in chosen] != list(range(1, count + 1)):
+        raise InvalidInput("The part list must name every part once, 1..partCount.", code="invalid_parts",
+                           details={"partCount": count})
+    try:
+        objects.complete_multipart(key, session["s3UploadId"], chosen)
+    except objects.PartsRejected as exc:
+        raise InvalidInput(f"S3 refused the part list ({exc.code}).", code="invalid_parts",
+                           details={"reason": exc.code}) from exc
+    except objects.ObjectMissing:
+        if objects.head(key) is None:
+            raise Conflict("The multipart upload no longer exists.", code="upload_incomplete",
+                           details={"uploadId": session["uploadId"]}) from None
+
+
+def check(session: dict[str, Any]) -> str:
+    """Verify size, checksum (when declared) and type; on failure delete object and session, 4xx."""
+    try:
+        verified = verify(session["key"], int(session["size"]), session["contentType"], session.get("sha256") or None)
+    except objects.ObjectMissing:
+        raise Conflict("Nothing was uploaded yet for this session.", code="upload_incomplete",
+                       details={"uploadId": session["uploadId"]}) from None
+    except VerificationFailed as exc:
+        sessions.discard(session)
+        error = UnsupportedMediaType if exc.code == "type_mismatch" else InvalidInput
+        raise error(exc.message + " The object was deleted; start a new upload.", code=exc.code,
+                    details=exc.details) from exc
+    return verified.sha256
+
+
+def _deliver(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:
+    kind = session["kind"]
+    if kind == sessions.BLOB:
+        return _to_blob(session, plan, sha256)
+    if kind == sessions.INGEST:
+        return _to_ingest(session, plan, sha256)
+    return DESTINATIONS[kind](session, plan, sha256)
+
+
+def completion_item(session: dict[str, Any], status: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Transaction entry closing the session with its answer (for destinations' transactions)."""
+    return file_store.complete_session_item(session["orgId"], session["uploadId"], {**body, "httpStatus": status},
+                                            clock.iso())
+
+
+def _to_blob(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:
+    org_id = session["orgId"]
+    link = {k: session.get(k, "") for k in ("product", "runId", "type", "fileName", "projectId")}
+    body = {"status": "completed", "uploadId": session["uploadId"], "sha256": sha256, "size": int(session["size"]),
+            "contentType": session["contentType"], "product": session["product"], "runId": session["runId"]}
+    close = completion_item(session, 200, body)
+    blob = {"sha256": sha256, "size": int(session["size"]), "contentType": session["contentType"]}
+    try:
+        if blobs.get(org_id, sha256) is not None:
+            blobs.attach(org_id, sha256, link, [close])
+        else:
+            blobs.store_new(org_id, plan, session["key"], blob, link, [close])
+    except transact.TransactionCancelled as exc:
+        if exc.failed(0):
+            raise _AlreadyCompleted() from exc
+        raise
+    objects.delete(session["key"])
+    return 200, body
+
+
+def _to_ingest(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:
+    from chalicelib.services import jobs
+
+    job = jobs.enqueue_ingest(
+        session["orgId"], plan, product=session["product"], upload_type=session["type"],
+        project_id=session.get("projectId") or "", metadata=dict(session.get("metadata") or {}),
+        s3_key=session["key"], size=int(session["size"]), sha256=sha256,
+        compressed=session["contentType"] == "application/gzip", idempotency_key=f"upload:{session['uploadId']}",
+        upload_id=session["uploadId"],
+    )
+    body = {"status": "queued", "uploadId": session["uploadId"], "jobId": job["jobId"], "job": job}
+    if not file_store.complete_session(session["orgId"], session["uploadId"], {**body, "httpStatus": 202}, clock.iso()):
+        raise _AlreadyCompleted()
+    return 202, body

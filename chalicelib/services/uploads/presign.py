@@ -1,0 +1,53 @@
+"""Choosing and signing the way bytes go to S3: one presigned POST up to the part size, an S3
+multipart upload with presigned part URLs above it. Every URL expires within the settings' limit."""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+from chalicelib.store import objects
+
+MIN_PART = 5 * 1024 * 1024
+MAX_PARTS = 10_000
+
+
+def expiry(requested: int | None = None) -> int:
+    """Seconds a URL lives: the request's choice, never above the configured maximum."""
+    limit = get_settings().presign_expiry_seconds
+    return min(requested, limit) if requested else limit
+
+
+def part_size_for(size: int) -> int:
+    """The configured part size (≥ 5 MiB), grown when needed to stay within 10,000 parts."""
+    part = max(get_settings().part_size_bytes, MIN_PART)
+    return max(part, math.ceil(size / MAX_PARTS))
+
+
+def part_count(size: int, part_size: int) -> int:
+    return max(1, math.ceil(size / part_size))
+
+
+def is_multipart(size: int) -> bool:
+    return size > get_settings().part_size_bytes
+
+
+def post_form(key: str, content_type: str, size: int, expires_in: int) -> dict[str, Any]:
+    """``{method: POST, url, fields, expiresAt}`` pinning key, content type and exact length."""
+    form = objects.presigned_post(key, content_type, size, expires_in)
+    return {"method": "POST", "url": form["url"], "fields": form["fields"], "expiresAt": _at(expires_in)}
+
+
+def part_urls(key: str, s3_upload_id: str, numbers: list[int], expires_in: int) -> list[dict[str, Any]]:
+    return [{"partNumber": n, "url": objects.presign_part(key, s3_upload_id, n, expires_in)} for n in numbers]
+
+
+def _at(expires_in: int) -> str:
+    return clock.iso(clock.now() + timedelta(seconds=expires_in))
+
+
+def expires_at(expires_in: int) -> str:
+    """ISO moment a URL signed now for ``expires_in`` seconds stops working."""
+    return _at(expires_in)

@@ -1,0 +1,161 @@
+"""Upload sessions of the large/binary door: start (dedup, quota, presign), look at (resume),
+abort, and the retention sweep of abandoned ones. One record per session in the files table;
+the storage API's uploads are sessions of kind ``file`` and share everything here."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalicelib import clock, ids
+from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.logs import logger
+from chalicelib.services import blobs, filenames
+from chalicelib.services.uploads import catalog, metering, presign
+from chalicelib.store import files as file_store
+from chalicelib.store import objects
+
+SESSION_TTL = timedelta(days=7)
+FILE, BLOB, INGEST = "file", catalog.BLOB, catalog.INGEST
+
+
+def staging_key(org_id: str, upload_id: str) -> str:
+    return f"orgs/{org_id}/uploads/{upload_id}"
+
+
+def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Answer ``POST /v1/uploads``: (200, exists) or (201, upload instructions).
+
+    ``request``: product, type, fileName, contentType, size, sha256, projectId, runId, metadata."""
+    catalog.check_type(request["product"], request["type"])
+    kind = catalog.destination(request["type"], request["contentType"])
+    sha256 = request["sha256"].lower()
+    link = {
+        "product": request["product"], "runId": request.get("runId") or "", "type": request["type"],
+        "fileName": filenames.sanitize(request["fileName"]), "projectId": request.get("projectId") or "",
+    }
+    if kind == BLOB:
+        if not link["runId"]:
+            raise InvalidInput("A binary upload is attached to a run: send runId (or testRunId).",
+                               code="validation_failed", details={"field": "runId"})
+        existing = blobs.get(org_id, sha256)
+        if existing is not None:
+            return 200, _exists(org_id, existing, link, request["size"])
+    metering.check_room(org_id, plan, request["size"])
+    upload_id = ids.sortable_id()
+    record = {
+        "kind": kind, "product": request["product"], "type": request["type"], "fileName": link["fileName"],
+        "contentType": request["contentType"], "size": request["size"], "sha256": sha256,
+        "projectId": link["projectId"], "runId": link["runId"], "metadata": request.get("metadata") or {},
+    }
+    return 201, create(org_id, upload_id, staging_key(org_id, upload_id), record)
+
+
+def _exists(org_id: str, blob: dict[str, Any], link: dict[str, Any], size: int) -> dict[str, Any]:
+    if int(blob["size"]) != size:
+        raise InvalidInput("A stored object with this SHA-256 has a different size.", code="size_mismatch",
+                           details={"declared": size, "stored": int(blob["size"])})
+    attached = blobs.attach(org_id, blob["sha256"], link)
+    return {
+        "status": "exists", "sha256": blob["sha256"], "size": int(blob["size"]),
+        "contentType": blob["contentType"], "product": link["product"], "runId": link["runId"],
+        "attached": attached, "bytesToSend": 0,
+    }
+
+
+def create(org_id: str, upload_id: str, key: str, record: dict[str, Any],
+           expires_in: int | None = None) -> dict[str, Any]:
+    """Presign the transfer of ``record['size']`` bytes to ``key`` and store the open session."""
+    size, content_type = int(record["size"]), record["contentType"]
+    seconds = presign.expiry(expires_in)
+    session = {**record, "orgId": org_id, "uploadId": upload_id, "key": key, "status": "pending",
+               "createdAt": clock.iso()}
+    if presign.is_multipart(size):
+        part_size = presign.part_size_for(size)
+        count = presign.part_count(size, part_size)
+        s3_upload_id = objects.create_multipart(key, content_type)
+        session.update(method="MULTIPART", s3UploadId=s3_upload_id, partSize=part_size, partCount=count)
+        answer = {"method": "MULTIPART", "partSize": part_size, "partCount": count,
+                  "parts": presign.part_urls(key, s3_upload_id, list(range(1, count + 1)), seconds),
+                  "expiresAt": presign.expires_at(seconds)}
+    else:
+        session.update(method="POST")
+        answer = presign.post_form(key, content_type, size, seconds)
+    ttl = int((clock.now() + SESSION_TTL).timestamp())
+    file_store.put_session(session, ttl)
+    return {"status": "upload", "uploadId": upload_id, "key": key, "size": size, "contentType": content_type,
+            "expiresIn": seconds, **answer}
+
+
+def get(org_id: str, upload_id: str) -> dict[str, Any]:
+    """The session record; 404 when unknown or another organization's."""
+    session = file_store.get_session(org_id, upload_id)
+    if session is None:
+        raise NotFound(f"No upload '{upload_id}'.", code="not_found", details={"uploadId": upload_id})
+    return session
+
+
+def describe(org_id: str, upload_id: str) -> dict[str, Any]:
+    """What a resuming client needs: parts S3 already holds and fresh URLs for the rest."""
+    session = get(org_id, upload_id)
+    view = {
+        "uploadId": upload_id, "status": session["status"], "method": session["method"],
+        "product": session.get("product", ""), "type": session.get("type", ""), "size": int(session["size"]),
+        "contentType": session["contentType"], "createdAt": session["createdAt"],
+    }
+    if session["status"] == "completed":
+        return {**view, "result": session.get("result", {})}
+    seconds = presign.expiry()
+    if session["method"] == "MULTIPART":
+        count = int(session["partCount"])
+        try:
+            have = objects.list_parts(session["key"], session["s3UploadId"])
+        except objects.ObjectMissing:
+            have = []
+        done = {p["partNumber"] for p in have}
+        missing = [n for n in range(1, count + 1) if n not in done]
+        return {**view, "partSize": int(session["partSize"]), "partCount": count, "uploadedParts": have,
+                "missingParts": missing, "parts": presign.part_urls(session["key"], session["s3UploadId"], missing, seconds),
+                "expiresAt": presign.expires_at(seconds)}
+    present = objects.head(session["key"]) is not None
+    view.update(uploaded=present)
+    if not present:
+        view.update(presign.post_form(session["key"], session["contentType"], int(session["size"]), seconds))
+    return view
+
+
+def abort(org_id: str, upload_id: str) -> None:
+    """Abort an open session: the multipart upload, any staged object, the record. 404 when unknown;
+    a completed session cannot be aborted (409)."""
+    session = get(org_id, upload_id)
+    if session["status"] == "completed":
+        from chalicelib.errors import Conflict
+
+        raise Conflict("This upload is already completed.", code="upload_completed", details={"uploadId": upload_id})
+    discard(session)
+
+
+def discard(session: dict[str, Any]) -> None:
+    """Remove everything an open session left behind (S3 first, then the record)."""
+    if session.get("method") == "MULTIPART" and session.get("s3UploadId"):
+        objects.abort_multipart(session["key"], session["s3UploadId"])
+    objects.delete(session["key"])
+    file_store.delete_session(session["orgId"], session["uploadId"])
+
+
+def abort_abandoned(older_than: timedelta, limit: int = 100) -> int:
+    """Retention: abort sessions opened more than ``older_than`` ago and still not completed, and any
+    multipart upload S3 still holds under ``orgs/`` that old. Returns how many were aborted."""
+    cutoff = clock.now() - older_than
+    count = 0
+    for session in file_store.open_sessions_before(clock.iso(cutoff), limit):
+        discard(session)
+        count += 1
+    for upload in objects.list_multipart_uploads("orgs/"):
+        if count >= limit:
+            break
+        if objects.initiated_before(upload, cutoff):
+            objects.abort_multipart(upload["key"], upload["uploadId"])
+            count += 1
+    if count:
+        logger.info("aborted abandoned uploads", extra={"count": count})
+    return count

@@ -1,0 +1,264 @@
+"""The files table: upload sessions, stored files, content-addressed blobs and their attachments
+to runs, and one storage-stats item per organization. Everything of an org shares one partition.
+
+  pk=ORG#<org> sk=UPLOAD#<id>                      upload session (open ones also on gsi1 "UPLOAD#OPEN")
+  pk=ORG#<org> sk=FILE#<fileId>                    a stored file (files with an expiry on gsi1 "FILE#EXPIRING")
+  pk=ORG#<org> sk=BLOB#<sha256>                    a blob: size, content type, refs (attachments pointing at it)
+  pk=ORG#<org> sk=ATTACH#<product>#<runId>#<sha>   a blob attached to a run
+  pk=ORG#<org> sk=STATS                            bytes, count, and per content type (``ct#<type>#bytes|count``)
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from chalicelib.store import transact
+from chalicelib.store.tables import table, table_name
+
+OPEN_UPLOADS = "UPLOAD#OPEN"
+EXPIRING_FILES = "FILE#EXPIRING"
+
+
+def _pk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB's Decimals back to int/float, recursively (records go straight into JSON)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _strip(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {k: _plain(v) for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "ttl"}}
+
+
+# ---- upload sessions ---------------------------------------------------------------------------
+
+def session_key(org_id: str, upload_id: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": f"UPLOAD#{upload_id}"}
+
+
+def put_session(item: dict[str, Any], ttl: int) -> None:
+    """Store a new open session (``item`` holds orgId, uploadId, createdAt, ...)."""
+    record = {
+        **session_key(item["orgId"], item["uploadId"]),
+        "gsi1pk": OPEN_UPLOADS,
+        "gsi1sk": f"{item['createdAt']}#{item['orgId']}#{item['uploadId']}",
+        "ttl": ttl,
+        **item,
+    }
+    table("files").put_item(Item=record, ConditionExpression="attribute_not_exists(pk)")
+
+
+def get_session(org_id: str, upload_id: str) -> dict[str, Any] | None:
+    return _strip(table("files").get_item(Key=session_key(org_id, upload_id), ConsistentRead=True).get("Item"))
+
+
+def complete_session_item(org_id: str, upload_id: str, result: dict[str, Any], completed_at: str) -> dict[str, Any]:
+    """Transaction entry: mark an open session completed with its answer (fails if not open)."""
+    return transact.update(
+        table_name("files"), session_key(org_id, upload_id),
+        "SET #s = :done, #r = :result, completedAt = :at REMOVE gsi1pk, gsi1sk",
+        condition="attribute_exists(pk) AND #s = :open",
+        names={"#s": "status", "#r": "result"},
+        values={":done": "completed", ":open": "pending", ":result": result, ":at": completed_at},
+    )
+
+
+def complete_session(org_id: str, upload_id: str, result: dict[str, Any], completed_at: str) -> bool:
+    """Mark a session completed on its own; False when it was not open any more."""
+    try:
+        transact.write([complete_session_item(org_id, upload_id, result, completed_at)])
+    except transact.TransactionCancelled:
+        return False
+    return True
+
+
+def delete_session(org_id: str, upload_id: str) -> None:
+    table("files").delete_item(Key=session_key(org_id, upload_id))
+
+
+def open_sessions_before(cutoff: str, limit: int) -> list[dict[str, Any]]:
+    """Open sessions created before ``cutoff`` (ISO), oldest first, across organizations."""
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": Key("gsi1pk").eq(OPEN_UPLOADS) & Key("gsi1sk").lt(cutoff),
+    }
+    while len(found) < limit:
+        page = table("files").query(**kwargs)
+        found.extend(_strip(i) for i in page.get("Items", []))  # type: ignore[misc]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return found[:limit]
+
+
+# ---- blobs and attachments ---------------------------------------------------------------------
+
+def blob_key(org_id: str, sha256: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": f"BLOB#{sha256}"}
+
+
+def attachment_key(org_id: str, product: str, run_id: str, sha256: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": f"ATTACH#{product}#{run_id}#{sha256}"}
+
+
+def get_blob(org_id: str, sha256: str) -> dict[str, Any] | None:
+    return _strip(table("files").get_item(Key=blob_key(org_id, sha256), ConsistentRead=True).get("Item"))
+
+
+def new_blob_item(org_id: str, blob: dict[str, Any]) -> dict[str, Any]:
+    """Transaction entry: create a blob record with refs=1 (fails if it exists)."""
+    return transact.put(table_name("files"), {**blob_key(org_id, blob["sha256"]), **blob, "refs": 1},
+                        condition="attribute_not_exists(pk)")
+
+
+def add_ref_item(org_id: str, sha256: str, delta: int) -> dict[str, Any]:
+    """Transaction entry: refs += delta on an existing blob."""
+    return transact.update(table_name("files"), blob_key(org_id, sha256), "ADD refs :d",
+                           condition="attribute_exists(pk)", values={":d": delta})
+
+
+def delete_unreferenced_blob_item(org_id: str, sha256: str) -> dict[str, Any]:
+    """Transaction entry: delete a blob record only while nothing references it."""
+    return transact.delete(table_name("files"), blob_key(org_id, sha256),
+                           condition="attribute_exists(pk) AND refs <= :zero", values={":zero": 0})
+
+
+def new_attachment_item(org_id: str, attachment: dict[str, Any]) -> dict[str, Any]:
+    """Transaction entry: attach a blob to a run (fails if already attached)."""
+    key = attachment_key(org_id, attachment["product"], attachment["runId"], attachment["sha256"])
+    return transact.put(table_name("files"), {**key, **attachment}, condition="attribute_not_exists(pk)")
+
+
+def delete_attachment_item(org_id: str, product: str, run_id: str, sha256: str) -> dict[str, Any]:
+    return transact.delete(table_name("files"), attachment_key(org_id, product, run_id, sha256),
+                           condition="attribute_exists(pk)")
+
+
+def list_attachments(org_id: str, product: str, run_id: str) -> list[dict[str, Any]]:
+    """Every blob attached to a run."""
+    prefix = f"ATTACH#{product}#{run_id}#"
+    return _query_all(Key("pk").eq(_pk(org_id)) & Key("sk").begins_with(prefix))
+
+
+# ---- files -------------------------------------------------------------------------------------
+
+def file_key(org_id: str, file_id: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": f"FILE#{file_id}"}
+
+
+def new_file_item(org_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Transaction entry: a stored file record (fails if it exists)."""
+    item = {**file_key(org_id, record["fileId"]), **record}
+    if record.get("expiresAt"):
+        item["gsi1pk"] = EXPIRING_FILES
+        item["gsi1sk"] = f"{record['expiresAt']}#{org_id}#{record['fileId']}"
+    return transact.put(table_name("files"), item, condition="attribute_not_exists(pk)")
+
+
+def delete_file_item(org_id: str, file_id: str) -> dict[str, Any]:
+    return transact.delete(table_name("files"), file_key(org_id, file_id), condition="attribute_exists(pk)")
+
+
+def get_file(org_id: str, file_id: str) -> dict[str, Any] | None:
+    return _strip(table("files").get_item(Key=file_key(org_id, file_id), ConsistentRead=True).get("Item"))
+
+
+def count_download(org_id: str, file_id: str, now: str) -> dict[str, Any] | None:
+    """downloadCount += 1 on a live (unexpired) file; the updated record, or None."""
+    try:
+        out = table("files").update_item(
+            Key=file_key(org_id, file_id),
+            UpdateExpression="ADD downloadCount :one SET lastDownloadedAt = :now",
+            ConditionExpression=Attr("pk").exists() & (Attr("expiresAt").not_exists() | Attr("expiresAt").gt(now)),
+            ExpressionAttributeValues={":one": 1, ":now": now},
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return None
+        raise
+    return _strip(out["Attributes"])
+
+
+def list_files(org_id: str, before_id: str | None, page_size: int) -> tuple[list[dict[str, Any]], bool]:
+    """One page of file records, newest first (ids sort by time), starting after ``before_id``.
+    Returns the items and whether more may follow."""
+    condition = Key("pk").eq(_pk(org_id))
+    condition &= Key("sk").between("FILE#", f"FILE#{before_id}") if before_id else Key("sk").begins_with("FILE#")
+    page = table("files").query(KeyConditionExpression=condition, ScanIndexForward=False, Limit=page_size)
+    items = [_strip(i) for i in page.get("Items", []) if not before_id or i["sk"] != f"FILE#{before_id}"]
+    return items, "LastEvaluatedKey" in page  # type: ignore[return-value]
+
+
+def expiring_before(cutoff: str, limit: int) -> list[dict[str, Any]]:
+    """Files whose expiry is at or before ``cutoff``, across organizations, oldest expiry first."""
+    kwargs: dict[str, Any] = {
+        "IndexName": "gsi1",
+        "KeyConditionExpression": Key("gsi1pk").eq(EXPIRING_FILES) & Key("gsi1sk").lte(f"{cutoff}#\uffff"),
+        "Limit": limit,
+    }
+    items = table("files").query(**kwargs).get("Items", [])
+    return [i for i in (_strip(x) for x in items) if i and i["expiresAt"] <= cutoff]
+
+
+# ---- storage stats -----------------------------------------------------------------------------
+
+def stats_key(org_id: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": "STATS"}
+
+
+def stats_item(org_id: str, content_type: str, delta_bytes: int, delta_count: int,
+               max_bytes: int | None = None) -> dict[str, Any]:
+    """Transaction entry: move the org's stored bytes/count (and per content type); with
+    ``max_bytes`` the total may not pass it."""
+    condition, values = None, {":b": delta_bytes, ":n": delta_count}
+    if max_bytes is not None and delta_bytes > 0:
+        condition = "attribute_not_exists(#b) OR #b <= :room"
+        values[":room"] = max_bytes - delta_bytes
+    return transact.update(
+        table_name("files"), stats_key(org_id), "ADD #b :b, #n :n, #cb :b, #cn :n",
+        condition=condition,
+        names={"#b": "bytes", "#n": "count", "#cb": f"ct#{content_type}#bytes", "#cn": f"ct#{content_type}#count"},
+        values=values,
+    )
+
+
+def get_stats(org_id: str) -> dict[str, Any]:
+    """``{bytes, count, byContentType: {type: {bytes, count}}}`` (zeros when nothing is stored)."""
+    item = table("files").get_item(Key=stats_key(org_id), ConsistentRead=True).get("Item") or {}
+    by_type: dict[str, dict[str, int]] = {}
+    for name, value in item.items():
+        if name.startswith("ct#"):
+            content_type, _, field = name[3:].rpartition("#")
+            by_type.setdefault(content_type, {"bytes": 0, "count": 0})[field] = int(value)
+    by_type = {k: v for k, v in by_type.items() if v["count"] > 0 or v["bytes"] > 0}
+    return {"bytes": int(item.get("bytes", 0)), "count": int(item.get("count", 0)), "byContentType": by_type}
+
+
+def _query_all(condition: Any) -> list[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table("files").query(**kwargs)
+        items.extend(_strip(i) for i in page.get("Items", []))  # type: ignore[misc]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,192 @@
+"""S3 objects of the payload bucket: presigned POST and multipart for direct uploads, streamed
+reads for verification, copies into content-addressed keys, presigned downloads, cleanup.
+
+Every presigned URL is SigV4 (the client in ``clients.s3()``), which presigned POST policies need."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.config import get_settings
+from chalicelib.store import clients
+
+READ_CHUNK = 1024 * 1024
+
+
+class ObjectMissing(Exception):
+    """The object (or multipart upload) does not exist."""
+
+
+class PartsRejected(Exception):
+    """S3 refused the part list of a completion (wrong ETag, order, or a part too small)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _bucket() -> str:
+    return get_settings().bucket
+
+
+def _missing(exc: ClientError) -> bool:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return code in {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
+
+
+def presigned_post(key: str, content_type: str, size: int, expires_in: int,
+                   metadata: dict[str, str] | None = None) -> dict[str, Any]:
+    """A POST form that only accepts exactly ``size`` bytes of ``content_type`` at exactly ``key``."""
+    fields: dict[str, str] = {"Content-Type": content_type}
+    conditions: list[Any] = [
+        {"bucket": _bucket()},
+        ["eq", "$key", key],
+        ["eq", "$Content-Type", content_type],
+        ["content-length-range", size, size],
+    ]
+    for name, value in (metadata or {}).items():
+        fields[f"x-amz-meta-{name}"] = value
+        conditions.append({f"x-amz-meta-{name}": value})
+    return clients.s3().generate_presigned_post(
+        Bucket=_bucket(), Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+    )
+
+
+def create_multipart(key: str, content_type: str) -> str:
+    """Start a multipart upload; returns its S3 upload id."""
+    out = clients.s3().create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)
+    return str(out["UploadId"])
+
+
+def presign_part(key: str, upload_id: str, part_number: int, expires_in: int) -> str:
+    """A PUT URL for one part of a multipart upload."""
+    return str(clients.s3().generate_presigned_url(
+        "upload_part",
+        Params={"Bucket": _bucket(), "Key": key, "UploadId": upload_id, "PartNumber": part_number},
+        ExpiresIn=expires_in,
+    ))
+
+
+def list_parts(key: str, upload_id: str) -> list[dict[str, Any]]:
+    """Parts S3 already holds: ``[{partNumber, etag, size}]`` in part order. ObjectMissing when aborted."""
+    s3, parts, marker = clients.s3(), [], 0
+    while True:
+        try:
+            page = s3.list_parts(Bucket=_bucket(), Key=key, UploadId=upload_id, PartNumberMarker=marker)
+        except ClientError as exc:
+            if _missing(exc):
+                raise ObjectMissing(key) from exc
+            raise
+        for part in page.get("Parts", []):
+            parts.append({"partNumber": int(part["PartNumber"]), "etag": str(part["ETag"]), "size": int(part["Size"])})
+        if not page.get("IsTruncated"):
+            return parts
+        marker = int(page["NextPartNumberMarker"])
+
+
+def complete_multipart(key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
+    """Assemble the parts (``[{partNumber, etag}]``). ObjectMissing when the upload is gone."""
+    try:
+        clients.s3().complete_multipart_upload(
+            Bucket=_bucket(), Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": p["partNumber"], "ETag": p["etag"]} for p in parts]},
+        )
+    except ClientError as exc:
+        if _missing(exc):
+            raise ObjectMissing(key) from exc
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}:
+            raise PartsRejected(code, str(exc.response.get("Error", {}).get("Message", code))) from exc
+        raise
+
+
+def abort_multipart(key: str, upload_id: str) -> None:
+    """Abort a multipart upload (an already-gone one is fine)."""
+    try:
+        clients.s3().abort_multipart_upload(Bucket=_bucket(), Key=key, UploadId=upload_id)
+    except ClientError as exc:
+        if not _missing(exc):
+            raise
+
+
+def list_multipart_uploads(prefix: str) -> Iterator[dict[str, Any]]:
+    """Every open multipart upload under ``prefix``: ``{key, uploadId, initiated}``."""
+    s3 = clients.s3()
+    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Prefix": prefix}
+    while True:
+        page = s3.list_multipart_uploads(**kwargs)
+        for upload in page.get("Uploads", []):
+            yield {"key": upload["Key"], "uploadId": upload["UploadId"], "initiated": upload["Initiated"]}
+        if not page.get("IsTruncated"):
+            return
+        kwargs["KeyMarker"] = page["NextKeyMarker"]
+        kwargs["UploadIdMarker"] = page["NextUploadIdMarker"]
+
+
+def head(key: str) -> dict[str, Any] | None:
+    """``{size, contentType, etag, lastModified}`` or None when absent."""
+    try:
+        out = clients.s3().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as exc:
+        if _missing(exc):
+            return None
+        raise
+    return {
+        "size": int(out["ContentLength"]),
+        "contentType": out.get("ContentType", ""),
+        "etag": out.get("ETag", ""),
+        "lastModified": out.get("LastModified"),
+    }
+
+
+def iter_chunks(key: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
+    """The object's bytes, streamed in chunks (never the whole object in memory)."""
+    try:
+        out = clients.s3().get_object(Bucket=_bucket(), Key=key)
+    except ClientError as exc:
+        if _missing(exc):
+            raise ObjectMissing(key) from exc
+        raise
+    stream = out["Body"]
+    try:
+        yield from stream.iter_chunks(chunk_size)
+    finally:
+        stream.close()
+
+
+def copy(source_key: str, dest_key: str) -> None:
+    """Server-side copy within the bucket (managed: multipart copy above 5 GB)."""
+    clients.s3().copy({"Bucket": _bucket(), "Key": source_key}, _bucket(), dest_key)
+
+
+def delete(key: str) -> None:
+    """Delete an object (absent is fine)."""
+    clients.s3().delete_object(Bucket=_bucket(), Key=key)
+
+
+def presigned_get(key: str, expires_in: int, file_name: str | None = None,
+                  content_type: str | None = None) -> str:
+    """A GET URL; with ``file_name`` the download carries Content-Disposition: attachment."""
+    params: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    if file_name:
+        params["ResponseContentDisposition"] = content_disposition(file_name)
+    if content_type:
+        params["ResponseContentType"] = content_type
+    return str(clients.s3().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))
+
+
+def content_disposition(file_name: str) -> str:
+    """``attachment`` with an ASCII fallback name and the RFC 5987 UTF-8 name."""
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in file_name) or "file"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def initiated_before(upload: dict[str, Any], cutoff: datetime) -> bool:
+    """Whether a listed multipart upload started before ``cutoff``."""
+    initiated = upload["initiated"]
+    return bool(initiated < cutoff)

@@ -1,0 +1,193 @@
+"""The large/binary door through the Chalice test client; the bytes go to the in-process moto
+with boto3, as a client would send them to the presigned URLs."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from chalicelib.services import blobs
+from tests.api.binary_uploads.conftest import BUCKET, PNG, complete, file_items, keys, s3, send, send_parts, sha, start
+from tests.conftest import Org, assert_error_shape, body, make_org
+
+MB = 1024 * 1024
+
+
+def policy_of(answer: dict) -> dict:
+    return json.loads(base64.b64decode(answer["fields"]["policy"]))
+
+
+def test_small_screenshot_gets_a_pinned_presigned_post(client, org: Org):
+    response = start(client, org, PNG)
+    assert response.status_code == 201, response.body
+    answer = body(response)
+    assert answer["status"] == "upload" and answer["method"] == "POST"
+    key = f"orgs/acme/uploads/{answer['uploadId']}"
+    policy = policy_of(answer)
+    conditions = policy["conditions"]
+    assert ["eq", "$key", key] in conditions
+    assert ["eq", "$Content-Type", "image/png"] in conditions
+    assert ["content-length-range", len(PNG), len(PNG)] in conditions
+    assert answer["fields"]["key"] == key
+    assert answer["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert 0 < (expiration - datetime.now(timezone.utc)).total_seconds() <= 900
+
+
+def test_screenshot_completes_into_a_content_addressed_blob(client, org: Org):
+    answer = body(start(client, org, PNG))
+    send(answer, PNG)
+    response = complete(client, org, answer["uploadId"])
+    assert response.status_code == 200, response.body
+    done = body(response)
+    assert done["status"] == "completed" and done["sha256"] == sha(PNG)
+    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}"]
+    again = complete(client, org, answer["uploadId"])
+    assert again.status_code == 200 and body(again) == done
+    attached = blobs.list_for_run("acme", "guardian", "run-1")
+    assert [(a["sha256"], a["size"], a["fileName"]) for a in attached] == [(sha(PNG), len(PNG), "home.png")]
+    assert attached[0]["url"].startswith("http")
+    stats = [i for i in file_items() if i["sk"] == "STATS"][0]
+    assert int(stats["bytes"]) == len(PNG) and int(stats["count"]) == 1
+
+
+def test_same_screenshot_again_sends_nothing_and_is_attached(client, org: Org):
+    first = body(start(client, org, PNG))
+    send(first, PNG)
+    assert complete(client, org, first["uploadId"]).status_code == 200
+    response = start(client, org, PNG, testRunId="run-2")
+    assert response.status_code == 200, response.body
+    answer = body(response)
+    assert answer["status"] == "exists" and answer["bytesToSend"] == 0 and "url" not in answer
+    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}"]
+    assert len(blobs.list_for_run("acme", "guardian", "run-2")) == 1
+    blob = blobs.get("acme", sha(PNG))
+    assert blob["refs"] == 2
+    stats = [i for i in file_items() if i["sk"] == "STATS"][0]
+    assert int(stats["bytes"]) == len(PNG)
+    # asking again for the same run changes nothing
+    assert body(start(client, org, PNG, testRunId="run-2"))["attached"] is False
+    assert blobs.get("acme", sha(PNG))["refs"] == 2
+
+
+def test_release_run_frees_only_unshared_blobs(client, org: Org):
+    other = PNG + b"tail"
+    for data, run in ((PNG, "run-1"), (PNG, "run-2"), (other, "run-1")):
+        answer = body(start(client, org, data, testRunId=run))
+        if answer["status"] == "upload":
+            send(answer, data)
+            assert complete(client, org, answer["uploadId"]).status_code == 200
+    assert blobs.release_run("acme", "guardian", "run-1") == len(other)
+    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}"]
+    assert blobs.release_run("acme", "guardian", "run-1") == 0
+    assert blobs.release_run("acme", "guardian", "run-2") == len(PNG)
+    assert keys() == []
+    stats = [i for i in file_items() if i["sk"] == "STATS"][0]
+    assert int(stats["bytes"]) == 0 and int(stats["count"]) == 0
+
+
+def test_large_json_goes_through_multipart_and_an_ingest_job(client, org: Org):
+    data = b'{"diagnostics": {}, "pad": "' + b"x" * (12 * MB) + b'"}'
+    response = start(client, org, data, product="insight", type="analysis-results", fileName="p.json",
+                     contentType="application/json", testRunId=None)
+    assert response.status_code == 201, response.body
+    answer = body(response)
+    assert answer["method"] == "MULTIPART" and answer["partSize"] == 8 * MB and len(answer["parts"]) == 2
+    parts = send(answer, data)
+    response = complete(client, org, answer["uploadId"], parts)
+    assert response.status_code == 202, response.body
+    done = body(response)
+    assert done["jobId"]
+    assert keys() == [f"orgs/acme/uploads/{answer['uploadId']}"]
+    again = complete(client, org, answer["uploadId"], parts)
+    assert again.status_code == 202 and body(again)["jobId"] == done["jobId"]
+
+
+def test_resume_lists_parts_and_sends_only_the_missing_ones(client, org: Org):
+    data = b"[" + b" " * (20 * MB) + b"]"
+    answer = body(start(client, org, data, product="autopilot", type="run-history", fileName="h.json",
+                        contentType="application/json", testRunId=None))
+    assert answer["partCount"] == 3
+    send_parts(answer, data, [1, 3])
+    assert_error_shape(complete(client, org, answer["uploadId"]), 409, "upload_incomplete")
+    look = client.http.get(f"/v1/uploads/{answer['uploadId']}", headers=org.headers)
+    assert look.status_code == 200, look.body
+    state = body(look)
+    assert [p["partNumber"] for p in state["uploadedParts"]] == [1, 3]
+    assert state["missingParts"] == [2] and [p["partNumber"] for p in state["parts"]] == [2]
+    send_parts(answer, data, [2])
+    assert complete(client, org, answer["uploadId"]).status_code == 202
+
+
+@pytest.mark.parametrize("case", ["checksum", "oversize", "type"])
+def test_failed_verification_deletes_the_object_and_records_nothing(client, org: Org, case: str):
+    declared = PNG
+    sent = {"checksum": PNG[:-1] + b"!", "oversize": PNG + b"x" * 1000, "type": b"GIF89a" + PNG[6:]}[case]
+    answer = body(start(client, org, declared))
+    send(answer, sent)
+    before = file_items()
+    response = complete(client, org, answer["uploadId"])
+    code = {"checksum": "checksum_mismatch", "oversize": "size_mismatch", "type": "type_mismatch"}[case]
+    assert_error_shape(response, 415 if case == "type" else 400, code)
+    assert keys() == []
+    assert [i for i in file_items() if i not in before] == []
+    assert not [i for i in file_items() if i["sk"].startswith(("BLOB#", "ATTACH#", "UPLOAD#", "STATS"))]
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"product": "nope"}, "unknown_product"),
+    ({"type": "selfie"}, "unknown_type"),
+    ({"size": -1}, "validation_failed"),
+    ({"size": 0}, "validation_failed"),
+    ({"size": 10 ** 15}, "validation_failed"),
+    ({"sha256": "abc"}, "validation_failed"),
+    ({"testRunId": None}, "validation_failed"),
+])
+def test_bad_requests_are_400_and_change_nothing(client, org: Org, change: dict, code: str):
+    before = file_items()
+    assert_error_shape(start(client, org, PNG, **change), 400, code)
+    assert file_items() == before and keys() == []
+
+
+def test_wrong_content_type_for_type_is_415(client, org: Org):
+    assert_error_shape(start(client, org, PNG, contentType="application/x-msdownload"), 415, "unsupported_content_type")
+
+
+def test_quota_is_checked_before_any_url(client, aws):
+    free = make_org("small-co", "free")
+    response = start(client, free, PNG, size=101 * MB)
+    payload = assert_error_shape(response, 429, "quota_exceeded")
+    assert payload["error"]["details"]["limit"] == 100 * MB
+    assert response.headers["X-Quota-Limit"] == str(100 * MB)
+    assert not [i for i in file_items() if i["sk"].startswith("UPLOAD#")]
+    assert s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+def test_other_org_gets_404_on_every_upload_route(client, org: Org, other_org: Org):
+    answer = body(start(client, org, PNG))
+    upload_id = answer["uploadId"]
+    assert_error_shape(client.http.get(f"/v1/uploads/{upload_id}", headers=other_org.headers), 404, "not_found")
+    assert_error_shape(complete(client, other_org, upload_id), 404, "not_found")
+    assert_error_shape(client.http.delete(f"/v1/uploads/{upload_id}", headers=other_org.headers), 404, "not_found")
+    assert client.http.get(f"/v1/uploads/{upload_id}", headers=org.headers).status_code == 200
+
+
+def test_delete_aborts_a_multipart_upload(client, org: Org):
+    data = b"{" + b" " * (9 * MB) + b"}"
+    answer = body(start(client, org, data, product="insight", type="analysis-results", fileName="p.json",
+                        contentType="application/json", testRunId=None))
+    send_parts(answer, data, [1])
+    response = client.http.delete(f"/v1/uploads/{answer['uploadId']}", headers=org.headers)
+    assert response.status_code == 204, response.body
+    assert s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    assert not [i for i in file_items() if i["sk"].startswith("UPLOAD#")]
+    assert_error_shape(client.http.get(f"/v1/uploads/{answer['uploadId']}", headers=org.headers), 404)
+
+
+def test_key_without_product_write_scope_is_403(client, org: Org):
+    created = body(client.http.post("/v1/api-keys", headers=org.headers,
+                                    body=json.dumps({"name": "ro", "scopes": ["runs:read"]})))
+    reader = Org("acme", created["key"])
+    assert_error_shape(start(client, reader, PNG), 403, "missing_scope")
