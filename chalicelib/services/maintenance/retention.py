@@ -1,0 +1,228 @@
+"""Daily data retention: runs past their organization's plan retention (with the S3 objects only
+they use, the storage gauge going down), expired files, multipart uploads abandoned for over a
+day, finished jobs older than seven days and expired idempotency records.
+
+Every step works in bounded batches and re-queries what is left on each pass, so there is no
+checkpoint to lose: a crash half way leaves a smaller job for the next run, and a run that meets
+its deadline or batch cap stops cleanly and reports ``complete = False``. Each deletion is
+idempotent (deleting what is already gone frees nothing and counts nothing).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.logs import logger
+from chalicelib.services.maintenance.summary import emit_metric, log_summary
+from chalicelib.services.plans import plan_limits
+from chalicelib.store import orgs as org_store
+from chalicelib.store import retention as expiry_store
+
+BATCH = 100
+MAX_BATCHES = 50
+JOB_RETENTION = timedelta(days=7)
+ABANDONED_UPLOAD_AGE = timedelta(days=1)
+DEFAULT_DEADLINE_SECONDS = 600.0
+
+
+@dataclass
+class Budget:
+    """How much one invocation may do: a wall-clock deadline and a cap on batches per step."""
+
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
+    batch: int = BATCH
+    max_batches: int = MAX_BATCHES
+    monotonic: Callable[[], float] = time.monotonic
+    started: float = field(default=0.0)
+
+    def __post_init__(self) -> None:
+        self.started = self.monotonic()
+
+    def exhausted(self) -> bool:
+        return self.monotonic() - self.started >= self.deadline_seconds
+
+
+@dataclass
+class RetentionReport:
+    """Counts per step; ``complete`` False when a step stopped at the budget (the next run continues)."""
+
+    runs_deleted: int = 0
+    run_bytes_freed: int = 0
+    files_deleted: int = 0
+    file_bytes_freed: int = 0
+    uploads_aborted: int = 0
+    jobs_deleted: int = 0
+    idempotency_deleted: int = 0
+    complete: bool = True
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def bytes_freed(self) -> int:
+        return self.run_bytes_freed + self.file_bytes_freed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "runsDeleted": self.runs_deleted,
+            "filesDeleted": self.files_deleted,
+            "uploadsAborted": self.uploads_aborted,
+            "jobsDeleted": self.jobs_deleted,
+            "idempotencyDeleted": self.idempotency_deleted,
+            "bytesFreed": self.bytes_freed,
+            "complete": self.complete,
+            "failures": self.failures,
+        }
+
+
+def _drain(step: Callable[[int], int], budget: Budget) -> bool:
+    """Call ``step(batch)`` until it reports a short batch (nothing left); False if the budget ran out first."""
+    for _ in range(budget.max_batches):
+        if budget.exhausted():
+            return False
+        if step(budget.batch) < budget.batch:
+            return True
+    return False
+
+
+# ---- the other areas' deletions ---------------------------------------------------------------
+
+
+def _delete_runs_before(org_id: str, cutoff: datetime, limit: int) -> tuple[int, int]:
+    """Delete up to ``limit`` runs of ``org_id`` created before ``cutoff``: (count, bytes freed)."""
+    raise NotImplementedError
+
+
+def _delete_expired_files(now: datetime, limit: int) -> tuple[int, int]:
+    """Delete up to ``limit`` storage files expired by ``now``: (count, bytes freed)."""
+    raise NotImplementedError
+
+
+# ---- steps -------------------------------------------------------------------------------------
+
+
+def purge_runs(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Runs older than their organization's plan retention, org by org."""
+    done = True
+    for org in org_store.list_orgs():
+        org_id = org["orgId"]
+        cutoff = now - timedelta(days=plan_limits(org.get("plan", "FREE")).retention_days)
+
+        def step(limit: int, org_id: str = org_id, cutoff: datetime = cutoff) -> int:
+            count, freed = _delete_runs_before(org_id, cutoff, limit)
+            report.runs_deleted += count
+            report.run_bytes_freed += freed
+            return count
+
+        done = _drain(step, budget) and done
+        if budget.exhausted():
+            return False
+    return done
+
+
+def purge_files(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Storage API files past their expiry."""
+    def step(limit: int) -> int:
+        count, freed = _delete_expired_files(now, limit)
+        report.files_deleted += count
+        report.file_bytes_freed += freed
+        return count
+
+    return _drain(step, budget)
+
+
+def abort_uploads(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Upload sessions and S3 multipart uploads abandoned for more than a day."""
+    from chalicelib.services.uploads import sessions
+
+    def step(limit: int) -> int:
+        count = sessions.abort_abandoned(ABANDONED_UPLOAD_AGE, limit)
+        report.uploads_aborted += count
+        return count
+
+    return _drain(step, budget)
+
+
+def purge_jobs(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Finished jobs (succeeded, failed, cancelled) that ended more than seven days ago."""
+    from chalicelib.services import jobs
+
+    def step(limit: int) -> int:
+        count = jobs.delete_finished_before(None, now - JOB_RETENTION, limit)
+        report.jobs_deleted += count
+        return count
+
+    return _drain(step, budget)
+
+
+def purge_idempotency(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Idempotency records past their ``ttl`` (DynamoDB's TTL sweep may lag by days)."""
+    epoch = int(now.timestamp())
+
+    def step(limit: int) -> int:
+        keys = expiry_store.expired_keys("idempotency", epoch, limit)
+        for key in keys:
+            if expiry_store.delete_if_expired("idempotency", key, epoch):
+                report.idempotency_deleted += 1
+        return len(keys)
+
+    return _drain(step, budget)
+
+
+STEPS: tuple[tuple[str, Callable[[datetime, Budget, RetentionReport], bool]], ...] = (
+    ("runs", purge_runs),
+    ("files", purge_files),
+    ("uploads", abort_uploads),
+    ("jobs", purge_jobs),
+    ("idempotency", purge_idempotency),
+)
+
+
+def run_retention(
+    *,
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+    batch: int = BATCH,
+    max_batches: int = MAX_BATCHES,
+    monotonic: Callable[[], float] = time.monotonic,
+    steps: tuple[str, ...] | None = None,
+) -> RetentionReport:
+    """One bounded retention pass over every step; one summary log line and metrics at the end."""
+    now = clock.now()
+    budget = Budget(deadline_seconds=deadline_seconds, batch=batch, max_batches=max_batches, monotonic=monotonic)
+    report = RetentionReport()
+    for name, step in STEPS:
+        if steps is not None and name not in steps:
+            continue
+        try:
+            finished = step(now, budget, report)
+        except Exception as exc:  # one failing step must not stop the others
+            logger.exception("retention step failed", extra={"step": name})
+            report.failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            finished = False
+        report.complete = report.complete and finished
+    _report(report)
+    return report
+
+
+def _report(report: RetentionReport) -> None:
+    emit_metric("RetentionRunsDeleted", report.runs_deleted)
+    emit_metric("RetentionFilesDeleted", report.files_deleted)
+    emit_metric("RetentionBytesFreed", report.bytes_freed)
+    if report.failures:
+        emit_metric("RetentionFailed", len(report.failures))
+    log_summary(
+        "retention",
+        {
+            "runs": report.runs_deleted,
+            "files": report.files_deleted,
+            "uploads": report.uploads_aborted,
+            "jobs": report.jobs_deleted,
+            "idempotency": report.idempotency_deleted,
+            "bytes_freed": report.bytes_freed,
+            "complete": report.complete,
+            "failures": len(report.failures),
+        },
+        failed=bool(report.failures),
+    )
