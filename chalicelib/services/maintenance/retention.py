@@ -25,6 +25,7 @@ from chalicelib.store import retention as expiry_store
 BATCH = 100
 MAX_BATCHES = 50
 JOB_RETENTION = timedelta(days=7)
+PRODUCTS = ("insight", "autopilot", "guardian")
 ABANDONED_UPLOAD_AGE = timedelta(days=1)
 DEFAULT_DEADLINE_SECONDS = 600.0
 
@@ -90,9 +91,26 @@ def _drain(step: Callable[[int], int], budget: Budget) -> bool:
 # ---- the other areas' deletions ---------------------------------------------------------------
 
 
+def run_sk_before(cutoff: datetime) -> str:
+    """The run sort key below which every run was created before ``cutoff`` (run ids start with
+    12 hex digits of epoch milliseconds, so a time is a key)."""
+    return f"RUN#{int(cutoff.timestamp() * 1000):012x}"
+
+
 def _delete_runs_before(org_id: str, cutoff: datetime, limit: int) -> tuple[int, int]:
-    """Delete up to ``limit`` runs of ``org_id`` created before ``cutoff``: (count, bytes freed)."""
-    raise NotImplementedError
+    """Delete up to ``limit`` runs of ``org_id`` created before ``cutoff``, oldest first, each with the
+    payload and the blobs only it uses (the runs service's cascade): (count, bytes freed)."""
+    from chalicelib.services import runs
+    from chalicelib.store import runs as run_store
+
+    count = freed = 0
+    for product in PRODUCTS:
+        for item in run_store.older_than(org_id, product, run_sk_before(cutoff), batch=limit):
+            if count >= limit:
+                return count, freed
+            freed += runs.delete_run(org_id, product, item["runId"])
+            count += 1
+    return count, freed
 
 
 def _delete_expired_files(now: datetime, limit: int) -> tuple[int, int]:
@@ -135,10 +153,10 @@ def purge_files(now: datetime, budget: Budget, report: RetentionReport) -> bool:
 
 def abort_uploads(now: datetime, budget: Budget, report: RetentionReport) -> bool:
     """Upload sessions and S3 multipart uploads abandoned for more than a day."""
-    from chalicelib.services.uploads import sessions
+    from chalicelib.services import uploads
 
     def step(limit: int) -> int:
-        count = sessions.abort_abandoned(ABANDONED_UPLOAD_AGE, limit)
+        count = uploads.abort_abandoned(ABANDONED_UPLOAD_AGE, limit)
         report.uploads_aborted += count
         return count
 
