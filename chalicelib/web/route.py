@@ -50,6 +50,7 @@ class RouteSpec:
     max_body: int
     errors: tuple[int, ...]
     metered: bool
+    too_large_hint: str = ""  # appended to the 413 message (e.g. where larger bodies go)
 
 
 REGISTRY: list[RouteSpec] = []
@@ -105,6 +106,7 @@ def route(
     max_body: int = DEFAULT_MAX_BODY,
     errors: tuple[int, ...] = (),
     metered: bool = True,
+    too_large_hint: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an endpoint. The handler is called as ``fn(ctx, [body], [query], **path_params)``."""
 
@@ -112,7 +114,7 @@ def route(
         spec = RouteSpec(
             path=path, method=method.upper(), name=fn.__name__, summary=summary, scope=scope,
             auth=auth_required, body=body, query=query, response=response, status=status,
-            tags=tags, max_body=max_body, errors=errors, metered=metered,
+            tags=tags, max_body=max_body, errors=errors, metered=metered, too_large_hint=too_large_hint,
         )
         REGISTRY.append(spec)
 
@@ -178,7 +180,8 @@ def _parse_body(spec: RouteSpec, ctx: RequestContext) -> BaseModel:
     raw = ctx.request.raw_body or b""
     if len(raw) > spec.max_body:
         raise PayloadTooLarge(
-            f"Request body of {len(raw)} bytes exceeds {spec.max_body} bytes for this endpoint.",
+            f"Request body of {len(raw)} bytes exceeds {spec.max_body} bytes for this endpoint."
+            + (f" {spec.too_large_hint}" if spec.too_large_hint else ""),
             details={"limit": spec.max_body, "size": len(raw)},
         )
     content_type = (ctx.header("content-type") or "application/json").split(";")[0].strip().lower()
@@ -186,7 +189,7 @@ def _parse_body(spec: RouteSpec, ctx: RequestContext) -> BaseModel:
         raise UnsupportedMediaType("Send the request body as application/json.", details={"contentType": content_type})
     try:
         data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidInput("The request body is not valid JSON.", code="invalid_json", details={"reason": str(exc)[:200]}) from exc
     assert spec.body is not None
     return _validate(spec.body, data)

@@ -1,0 +1,201 @@
+"""Ingest: one validated JSON payload becomes one run.
+
+The payload goes to S3 (gzip) first; then ONE transaction writes the run's summary item, the
+idempotency records and the usage counters (monthly metric + storage gauge). If the transaction
+fails the object is deleted again, so no item ever points at a missing object and nothing is
+counted for a refused upload. DynamoDB writes do not depend on the payload's size.
+
+Called by the inline door (``POST /v1/upload/{product}``) and by the ingest job worker for large
+JSON that came through ``/v1/uploads``."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib import clock, ids
+from chalicelib.config import get_settings
+from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.logs import logger
+from chalicelib.models.payloads import UploadType, resolve
+from chalicelib.services import idempotency
+from chalicelib.services.ingest import autopilot, guardian, insight
+from chalicelib.services.ingest.summary import Summary
+from chalicelib.services.ingest.values import to_dynamo
+from chalicelib.services.plans import Metric, plan_limits
+from chalicelib.store import payloads, runs, transact
+
+SUMMARIZERS = {"insight": insight, "autopilot": autopilot, "guardian": guardian}
+# Monthly metric counted by an upload type (other types only count towards storage).
+METRICS: dict[tuple[str, str], Metric] = {
+    ("insight", "analysis-results"): Metric.INSIGHT_ANALYSES,
+    ("autopilot", "ledger"): Metric.AUTOPILOT_RUNS,
+    ("guardian", "test-results"): Metric.GUARDIAN_TESTS,
+}
+METADATA_MAX_BYTES = 16 * 1024
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an upload answers (201), the same on every replay."""
+
+    upload_id: str
+    run_id: str
+    product: str
+    upload_type: str
+    url: str
+    created: bool = True
+
+    def reply(self) -> dict[str, Any]:
+        """The documented reply: uploadId, runId (testId as well for guardian), url."""
+        body: dict[str, Any] = {"uploadId": self.upload_id, "runId": self.run_id, "url": self.url}
+        if self.product == "guardian":
+            body["testId"] = self.run_id
+        return body
+
+
+def check_binary(product: str, upload_type: str) -> UploadType:
+    """The upload type, refusing binary types (415) that only the large door accepts."""
+    kind = resolve(product, upload_type)
+    if kind.binary:
+        raise UnsupportedMediaType(
+            f"'{upload_type}' is binary: upload it through POST /v1/uploads.", code="unsupported_media_type",
+            details={"use": "/v1/uploads", "type": upload_type},
+        )
+    return kind
+
+
+def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_id: str, metadata: dict,
+                raw_json: bytes, idempotency_key: str | None, *, gzipped: bytes | None = None) -> IngestResult:
+    """Validate and store one JSON payload as a run. Raises ApiError subclasses (4xx) for anything
+    wrong with the payload; a replay returns the original result with ``created=False``.
+
+    ``gzipped``: the payload already gzip'd (the inline door passes what the client sent)."""
+    kind = check_binary(product, upload_type)
+    settings = get_settings()
+    if len(raw_json) > settings.decompressed_max_bytes:
+        raise PayloadTooLarge("The payload is larger than any run may be.", code="payload_too_large",
+                              details={"limit": settings.decompressed_max_bytes, "size": len(raw_json)})
+    _check_metadata(metadata)
+    payload = _validate(kind, _parse(raw_json))
+    summary: Summary = SUMMARIZERS[product].summarize(upload_type, payload)
+    natural_id = getattr(payload, kind.natural_id) if kind.natural_id else None
+
+    payload_sha = hashlib.sha256(raw_json).hexdigest()
+    req_hash = idempotency.request_hash(product, upload_type, project_id, payload_sha)
+    claimed = idempotency.scopes(idempotency_key, upload_type, natural_id)
+    original = idempotency.replay(org_id, product, claimed, req_hash)
+    if original is not None:
+        return _result(original, product, upload_type, created=False)
+
+    now = clock.now()
+    run_id, upload_id = ids.sortable_id(), ids.sortable_id()
+    result = IngestResult(upload_id, run_id, product, upload_type, run_url(product, run_id))
+    body = gzipped if gzipped is not None else gzip.compress(raw_json, 6)
+    key = payloads.payload_key(org_id, product, run_id)
+    retention = plan_limits(plan).retention_days * 86400
+    idem_items, idem_pks = idempotency.entries(org_id, product, claimed, req_hash, result.reply(), retention)
+    item = {
+        "orgId": org_id, "product": product, "type": upload_type, "runId": run_id, "uploadId": upload_id,
+        "projectId": project_id, "createdAt": clock.iso(now), "timestamp": summary.timestamp or clock.iso(now),
+        "status": summary.status, "summary": to_dynamo(summary.fields), "metadata": to_dynamo(metadata),
+        "payloadKey": key, "payloadBytes": len(raw_json), "storedBytes": len(body), "payloadSha256": payload_sha,
+        "idempotencyPks": idem_pks,
+    }
+    for name, value in (("externalId", natural_id), ("environment", summary.environment), ("passed", summary.passed)):
+        if value is not None:
+            item[name] = value
+    metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, len(body))
+    entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items]
+
+    payloads.put(key, body, payload_sha)
+    try:
+        transact.write(entries)
+    except transact.TransactionCancelled as exc:
+        payloads.delete(key)
+        return _after_cancel(exc, entries, idem_items, metric_items, gauge_items, org_id, plan, product,
+                             upload_type, claimed, req_hash)
+    except Exception:
+        payloads.delete(key)
+        raise
+    logger.info("run stored", extra={"product": product, "type": upload_type, "run_id": run_id,
+                                     "stored_bytes": len(body), "payload_bytes": len(raw_json)})
+    return result
+
+
+def run_url(product: str, run_id: str) -> str:
+    """Where the dashboard shows a run."""
+    return f"{get_settings().dashboard_url}/{product}/runs/{run_id}"
+
+
+def _usage_items(org_id: str, plan: str, product: str, upload_type: str,
+                 stored_bytes: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Usage entries for the run's transaction: the type's monthly metric (refused past the plan's
+    quota) and the storage gauge (+ stored bytes, refused past the plan's storage)."""
+    try:
+        from chalicelib.services.usage import gauge, quota
+    except ImportError:  # metering not deployed: runs are still stored
+        return [], []
+    metric = METRICS.get((product, upload_type))
+    metric_items = quota.quota_entries(org_id, plan, metric) if metric else []
+    return metric_items, gauge.gauge_entries(org_id, plan, stored_bytes)
+
+
+def _after_cancel(exc: transact.TransactionCancelled, entries: list[dict[str, Any]], idem_items: list[dict[str, Any]],
+                  metric_items: list[dict[str, Any]], gauge_items: list[dict[str, Any]], org_id: str, plan: str,
+                  product: str, upload_type: str, claimed: list[str], req_hash: str) -> IngestResult:
+    def failed(group: list[dict[str, Any]]) -> bool:
+        return any(exc.failed(i) for i, e in enumerate(entries) if any(e is g for g in group))
+
+    if failed(idem_items):  # a concurrent first attempt won the race
+        original = idempotency.replay(org_id, product, claimed, req_hash)
+        if original is not None:
+            return _result(original, product, upload_type, created=False)
+    from chalicelib.services.usage import quota  # only usage entries remain as a cause
+
+    if failed(metric_items):
+        raise quota.quota_error(org_id, plan, METRICS[(product, upload_type)])
+    if failed(gauge_items):
+        raise quota.quota_error(org_id, plan, Metric.STORAGE_BYTES)
+    raise exc
+
+
+def _result(original: dict[str, Any], product: str, upload_type: str, created: bool) -> IngestResult:
+    return IngestResult(str(original["uploadId"]), str(original["runId"]), product, upload_type,
+                        str(original["url"]), created=created)
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("The payload is not valid JSON.", code="invalid_json", details={"reason": str(exc)[:200]}) from exc
+
+
+def _validate(kind: UploadType, data: Any) -> Any:
+    assert kind.model is not None
+    try:
+        return kind.model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        problems = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+                    for e in errors[:MAX_REPORTED_ERRORS]]
+        raise InvalidInput(f"The payload is not a valid {kind.product} {kind.name}.", code="validation_failed",
+                           details={"type": kind.name, "errors": problems, "errorCount": len(errors)}) from exc
+
+
+def _check_metadata(metadata: dict) -> None:
+    if not isinstance(metadata, dict):
+        raise InvalidInput("metadata must be an object.", code="validation_failed")
+    size = len(json.dumps(metadata, default=str))
+    if size > METADATA_MAX_BYTES:
+        raise InvalidInput(f"metadata is limited to {METADATA_MAX_BYTES} bytes of JSON.", code="validation_failed",
+                           details={"limit": METADATA_MAX_BYTES, "size": size})
+
+
+__all__ = ["ApiError", "IngestResult", "check_binary", "ingest_json", "run_url"]

@@ -1,0 +1,44 @@
+"""The inline door's decoding in front of ``ingest_json``: base64, the wire-size limit (bigger
+payloads belong to /v1/uploads), the bounded gunzip and the optional checksum."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.services import decoding
+from chalicelib.services.ingest import IngestResult, check_binary, ingest_json
+
+
+def max_body_bytes(inline_max: int = 5 * 1024 * 1024) -> int:
+    """The largest request body worth reading: base64 of the largest wire payload plus room for the envelope."""
+    return 4 * ((inline_max + 2) // 3) + 64 * 1024
+
+
+def ingest_inline(org_id: str, plan: str, product: str, upload_type: str, project_id: str,
+                  metadata: dict[str, Any], data: str, compressed: bool, sha256: str | None,
+                  idempotency_key: str | None) -> IngestResult:
+    """Decode and store one inline upload."""
+    settings = get_settings()
+    check_binary(product, upload_type)
+    if len(data) > max_body_bytes(settings.inline_max_bytes):
+        raise _too_large(len(data) * 3 // 4, settings.inline_max_bytes)
+    wire = decoding.b64decode(data)
+    if len(wire) > settings.inline_max_bytes:
+        raise _too_large(len(wire), settings.inline_max_bytes)
+    raw = decoding.gunzip_bounded(wire, settings.decompressed_max_bytes, settings.decompression_max_ratio) if compressed else wire
+    if sha256 is not None:
+        wanted = sha256.lower()
+        if wanted not in (hashlib.sha256(raw).hexdigest(), hashlib.sha256(wire).hexdigest()):
+            raise InvalidInput("sha256 does not match the payload.", code="checksum_mismatch",
+                               details={"expected": wanted, "actual": hashlib.sha256(raw).hexdigest()})
+    return ingest_json(org_id, plan, product, upload_type, project_id, metadata, raw, idempotency_key,
+                       gzipped=wire if compressed else None)
+
+
+def _too_large(size: int, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"Payloads over {limit} bytes do not fit the inline door; upload them through POST /v1/uploads.",
+        code="payload_too_large", details={"limit": limit, "size": size, "use": "/v1/uploads"},
+    )
