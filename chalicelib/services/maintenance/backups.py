@@ -154,7 +154,7 @@ def run_backups(
             details = store.create_backup(settings.table(table), name)
             current[table] = details["BackupArn"]
             report.created.append(name)
-        except store.BackupError as exc:
+        except Exception as exc:  # any failure here (AWS refusal, network) must stop the pruning
             report.failures.append(f"{table}: {exc}")
 
     if not report.failures:

@@ -114,8 +114,10 @@ def _delete_runs_before(org_id: str, cutoff: datetime, limit: int) -> tuple[int,
 
 
 def _delete_expired_files(now: datetime, limit: int) -> tuple[int, int]:
-    """Delete up to ``limit`` storage files expired by ``now``: (count, bytes freed)."""
-    raise NotImplementedError
+    """Delete up to ``limit`` storage files expired by ``now`` (object, record, gauge down): (count, bytes freed)."""
+    from chalicelib.services import files
+
+    return files.delete_expired(now, limit)
 
 
 # ---- steps -------------------------------------------------------------------------------------
