@@ -91,25 +91,23 @@ def _drain(step: Callable[[int], int], budget: Budget) -> bool:
 # ---- the other areas' deletions ---------------------------------------------------------------
 
 
-def run_sk_before(cutoff: datetime) -> str:
-    """The run sort key below which every run was created before ``cutoff`` (run ids start with
-    12 hex digits of epoch milliseconds, so a time is a key)."""
-    return f"RUN#{int(cutoff.timestamp() * 1000):012x}"
-
-
 def _delete_runs_before(org_id: str, cutoff: datetime, limit: int) -> tuple[int, int]:
-    """Delete up to ``limit`` runs of ``org_id`` created before ``cutoff``, oldest first, each with the
-    payload and the blobs only it uses (the runs service's cascade): (count, bytes freed)."""
+    """Delete up to ``limit`` runs of ``org_id`` uploaded before ``cutoff``, oldest first, each with its
+    payload, idempotency records and the blobs only it uses (the runs service's cascade, which also
+    lowers the storage gauge): (count, bytes freed). A run deleted meanwhile is skipped."""
+    from chalicelib.errors import NotFound
     from chalicelib.services import runs
-    from chalicelib.store import runs as run_store
 
     count = freed = 0
     for product in PRODUCTS:
-        for item in run_store.older_than(org_id, product, run_sk_before(cutoff), batch=limit):
-            if count >= limit:
-                return count, freed
-            freed += runs.delete_run(org_id, product, item["runId"])
+        for run_id in list(runs.list_expired(org_id, product, cutoff, limit - count)):
+            try:
+                freed += runs.delete_run(org_id, product, run_id)
+            except NotFound:
+                continue
             count += 1
+        if count >= limit:
+            break
     return count, freed
 
 
