@@ -1,5 +1,6 @@
 """The local ingest worker (``python -m infra.worker``): long-polls the ingest queue on moto and hands
-each message to the same handler the SQS Lambda runs, as a Lambda-shaped SQS event.
+each message to the same handler the SQS Lambda runs (``chalicelib.routes.jobs.handle_ingest``, the
+function ``chalice package`` deploys), called as Lambda calls it: a Lambda-shaped SQS event and a context.
 
 Like Lambda's event source mapping: a message is deleted when the handler returns and left on the
 queue when it raises (made visible again after ODAVL_WORKER_RETRY_SECONDS instead of the queue's
@@ -13,8 +14,6 @@ import signal
 import sys
 import time
 from typing import Any
-
-from chalice.app import SQSEvent
 
 from chalicelib.config import get_settings
 from chalicelib.logs import logger
@@ -48,7 +47,7 @@ class Worker:
     def dispatch(self, message: dict[str, Any]) -> bool:
         """Run the handler on one message; True when it was processed (and deleted)."""
         try:
-            handle_ingest(SQSEvent(lambda_event(message, get_settings().ingest_queue), None))
+            handle_ingest(lambda_event(message, get_settings().ingest_queue), None)
         except Exception:
             logger.exception("ingest message failed; it will be delivered again")
             try:

@@ -53,6 +53,7 @@ def delete_jobs(ctx: RequestContext, query: DeleteJobsQuery) -> DeletedJobs:
     return DeletedJobs(deleted=jobs.delete_finished_before(ctx.org_id, before, DELETE_BATCH))
 
 
+@bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=1, name="ingest_worker")
 def handle_ingest(event: SQSEvent) -> None:
     """Process ingest messages; raising makes SQS deliver the message again (batch size 1)."""
     for record in event:
@@ -67,5 +68,3 @@ def receive_count(record: dict[str, Any]) -> int:
     except (TypeError, ValueError):
         return 1
 
-
-bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=1, name="ingest_worker")(handle_ingest)

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib import clock, ids
@@ -71,7 +72,7 @@ def enqueue_ingest(
         "product": product,
         "uploadType": upload_type,
         "projectId": project_id,
-        "metadataJson": json.dumps(metadata or {}, separators=(",", ":")),
+        "metadataJson": json.dumps(metadata or {}, separators=(",", ":"), default=_json_number),
         "s3Key": s3_key,
         "size": int(size),
         "sha256": sha256,
@@ -220,18 +221,21 @@ def process_message(body: str, receive_count: int) -> None:
 
 
 def _run(job: dict[str, Any]) -> dict[str, Any]:
-    """Read the staged object, decode it and ingest it; the ingest result as a JSON-ready dict."""
-    settings = get_settings()
-    data = staging.read(job["s3Key"], settings.decompressed_max_bytes)
+    """Read the staged object, decode it and ingest it; the ingest reply as a JSON-ready dict."""
+    staged = staging.read(job["s3Key"], get_settings().decompressed_max_bytes)
     if job.get("compressed"):
-        data = _gunzip(data)
-    return _plain(_ingest_json(job, data))
+        return _plain(_ingest_json(job, _gunzip(staged), gzipped=staged))
+    return _plain(_ingest_json(job, staged))
 
 
-def _ingest_json(job: dict[str, Any], data: bytes) -> Any:
-    """Hand the decoded JSON to the inline door's ingest pipeline (validation, S3 payload, run item, usage)."""
+def _ingest_json(job: dict[str, Any], data: bytes, gzipped: bytes | None = None) -> Any:
+    """Hand the decoded JSON to the inline door's ingest pipeline (validation, S3 payload, run item, usage).
+
+    The idempotency key (the upload's, else one per job) makes a redelivered message return the
+    run the first delivery stored instead of a second run."""
     from chalicelib.services import ingest
 
+    extra = {"gzipped": gzipped} if gzipped is not None else {}
     return ingest.ingest_json(
         job["orgId"],
         job["plan"],
@@ -241,6 +245,7 @@ def _ingest_json(job: dict[str, Any], data: bytes) -> Any:
         json.loads(job.get("metadataJson") or "{}"),
         data,
         job.get("idempotencyKey") or f"job-{job['jobId']}",
+        **extra,
     )
 
 
@@ -253,8 +258,10 @@ def _gunzip(data: bytes) -> bytes:
 
 
 def _plain(result: Any) -> dict[str, Any]:
-    """IngestResult (pydantic model, dataclass or dict) as a JSON-ready dict with camelCase keys."""
-    if hasattr(result, "model_dump"):
+    """IngestResult (its documented reply: uploadId, runId|testId, url) as a JSON-ready dict."""
+    if hasattr(result, "reply"):
+        data = result.reply()
+    elif hasattr(result, "model_dump"):
         data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
     elif dataclasses.is_dataclass(result):
         data = dataclasses.asdict(result)  # type: ignore[arg-type]
@@ -334,6 +341,13 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
         "finishedAt": item.get("finishedAt"),
     }
     return out
+
+
+def _json_number(value: Any) -> Any:
+    """Decimals (metadata read back from DynamoDB) as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _encode_cursor(job_id: str) -> str:

@@ -73,7 +73,7 @@ class FakeIngest:
         self.calls: list[tuple[dict[str, Any], bytes]] = []
         self.fail: BaseException | None = None
 
-    def __call__(self, job: dict[str, Any], data: bytes) -> dict[str, Any]:
+    def __call__(self, job: dict[str, Any], data: bytes, gzipped: bytes | None = None) -> dict[str, Any]:
         self.calls.append((job, data))
         if self.fail is not None:
             raise self.fail
