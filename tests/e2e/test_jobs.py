@@ -103,3 +103,26 @@ def test_worker_stops_on_sigterm(stack):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.skipif(not _ingest_published(), reason="the ingest pipeline (services.ingest.ingest_json) is not in the tree yet")
+def test_large_door_json_upload_is_ingested_by_a_job(stack):
+    import hashlib
+
+    headers = {"Authorization": f"Bearer {stack.admin_key}"}
+    data = json.dumps({**PAYLOAD, "workspaceRoot": "/work/large-door"}).encode()
+    request = {"product": "insight", "type": "analysis-results", "fileName": "problems.json",
+               "contentType": "application/json", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+               "projectId": "e2e-project"}
+    started = httpx.post(f"{stack.api_url}/v1/uploads", headers=headers, json=request)
+    assert started.status_code == 201, started.text
+    answer = started.json()
+    assert answer["method"] == "POST", answer
+    sent = httpx.post(answer["url"], data=answer["fields"], files={"file": ("problems.json", data)})
+    assert sent.status_code in (200, 201, 204), sent.text
+    completed = httpx.post(f"{stack.api_url}/v1/uploads/{answer['uploadId']}/complete", headers=headers, json={})
+    assert completed.status_code == 202, completed.text
+    job = _wait_for_end(stack, completed.json()["jobId"])
+    assert job["status"] == "succeeded", job
+    run = httpx.get(f"{stack.api_url}/v1/runs/insight/{job['result']['runId']}", headers=headers)
+    assert run.status_code == 200, run.text
