@@ -120,7 +120,8 @@ class LocalStack:
 
     def start_api(self) -> None:
         chalice = str(Path(sys.executable).with_name("chalice"))
-        proc = self._spawn([chalice, "local", "--host", "127.0.0.1", "--port", str(self.api_port), "--stage", self.stage])
+        proc = self._spawn([chalice, "local", "--host", "127.0.0.1", "--port", str(self.api_port), "--stage", self.stage,
+                             "--no-autoreload"])  # a file saved elsewhere in the tree must not restart it mid-test
         _wait_http(f"{self.api_url}/v1/health", 60, proc)
 
     def start_worker(self) -> None:

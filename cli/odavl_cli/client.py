@@ -2,6 +2,7 @@
 ``retryable`` flag (network, timeout, 5xx, 429) that decides between queueing and giving up."""
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -55,18 +56,28 @@ def error_from_response(response: httpx.Response) -> CliError:
         if isinstance(err, dict):
             code = err.get("code")
             message = str(err.get("message") or message)
+        elif isinstance(payload, dict) and status in (403, 404) and "Authorization" in str(payload.get("message", "")):
+            # API Gateway (and chalice local) answer an unknown route this way, echoing the header.
+            request = response.request
+            message = f"The API at {request.url.scheme}://{request.url.host}:{request.url.port} has no route {request.method} {request.url.path}"
+            code = "no_such_route"
         elif isinstance(payload, dict) and payload.get("message"):
             message = str(payload["message"])
     except ValueError:
         text = response.text.strip().splitlines()
         if text:
             message = f"HTTP {status}: {text[0][:200]}"
-    message = " ".join(message.split())
+    message = _redact(" ".join(message.split()))
     label = f"{status} {code}" if code else str(status)
     return CliError(
         f"{message} ({label})", retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
         code=code, retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+def _redact(message: str) -> str:
+    """Never echo an API key back to the terminal or a CI log."""
+    return re.sub(r"odavl_[A-Za-z0-9]+_[A-Za-z0-9_-]+", "odavl_***", message)
 
 
 def network_error(exc: httpx.HTTPError, url: str) -> CliError:

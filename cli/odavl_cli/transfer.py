@@ -25,8 +25,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from odavl_cli.client import ApiClient, CliError, error_from_response
 from odavl_cli.config import home, write_private_json
 
-INLINE_MAX_BYTES = 5 * 1024 * 1024  # the request body limit of the inline door
-INLINE_HEADROOM = 64 * 1024  # room for the JSON envelope around the base64 data
+INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire (before base64)
 PART_WORKERS = 4
 
 
@@ -111,22 +110,21 @@ class Transfer:
     def send(self, upload: Upload) -> Result:
         data = read_file(upload.path)
         if upload.binary:
-            return self.send_large(upload, data)
+            return self.send_large(upload, data, upload.content_type)
         compressed = gzip.compress(data, compresslevel=6, mtime=0)
-        encoded = base64.b64encode(compressed).decode("ascii")
-        if len(encoded) + INLINE_HEADROOM > INLINE_MAX_BYTES:
-            return self.send_large(upload, data)
+        if len(compressed) > INLINE_MAX_BYTES:
+            return self.send_large(upload, compressed, "application/gzip")
         try:
-            return self.send_inline(upload, data, encoded)
+            return self.send_inline(upload, data, base64.b64encode(compressed).decode("ascii"))
         except CliError as exc:
             if exc.status == 413 and exc.code == "payload_too_large":
-                return self.send_large(upload, data)
+                return self.send_large(upload, compressed, "application/gzip")
             raise
 
     # -- inline door -------------------------------------------------------------------------------
     def send_inline(self, upload: Upload, raw: bytes, encoded: str) -> Result:
         body = {"type": upload.type, "projectId": upload.project_id, "metadata": upload.metadata,
-                "data": encoded, "compressed": True}
+                "data": encoded, "compressed": True, "sha256": hashlib.sha256(raw).hexdigest()}
         reply = self.client.post(f"/v1/upload/{upload.product}", json=body,
                                  headers={"Idempotency-Key": upload.idempotency_key})
         return Result(upload, "inline", len(encoded), reply or {})
@@ -135,14 +133,14 @@ class Transfer:
     def _state_path(self, sha: str) -> Path:
         return home() / "uploads" / f"{sha}.json"
 
-    def send_large(self, upload: Upload, data: bytes) -> Result:
+    def send_large(self, upload: Upload, data: bytes, content_type: str) -> Result:
         sha = hashlib.sha256(data).hexdigest()
         state_path = self._state_path(sha)
         session = self._resume(state_path)
         if session is None:
             body: dict[str, Any] = {
                 "product": upload.product, "type": upload.type, "fileName": upload.path.name,
-                "contentType": upload.content_type, "size": len(data), "sha256": sha,
+                "contentType": content_type, "size": len(data), "sha256": sha,
                 "projectId": upload.project_id, "metadata": upload.metadata,
             }
             if upload.metadata.get("testRunId"):
@@ -161,7 +159,7 @@ class Transfer:
             complete_body: dict[str, Any] = {"parts": parts}
             door = "multipart"
         else:
-            sent = self._send_post(upload, session, data)
+            sent = self._send_post(upload, session, data, content_type)
             complete_body = {}
             door = "post"
         reply = self.client.post(f"/v1/uploads/{upload_id}/complete", json=complete_body) or {}
@@ -209,13 +207,13 @@ class Transfer:
             TimeRemainingColumn(), console=self.console, disable=not self.show_progress, transient=False,
         )
 
-    def _send_post(self, upload: Upload, session: dict[str, Any], data: bytes) -> int:
+    def _send_post(self, upload: Upload, session: dict[str, Any], data: bytes, content_type: str) -> int:
         url = session.get("url")
         fields = session.get("fields") or {}
         if not url:
             raise CliError("The server's upload session has no URL.")
         try:
-            response = self.client.raw.post(url, data=fields, files={"file": (upload.path.name, data, upload.content_type)})
+            response = self.client.raw.post(url, data=fields, files={"file": (upload.path.name, data, content_type)})
         except httpx.HTTPError as exc:
             raise CliError(f"Upload to storage failed: {exc}", retryable=True, code="network") from None
         if response.status_code >= 300:

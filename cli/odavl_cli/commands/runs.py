@@ -22,6 +22,7 @@ def list_runs(
     product: str = typer.Argument(..., help=PRODUCT_HELP),
     project: str = typer.Option(None, "--project", help="only this project id"),
     status: str = typer.Option(None, "--status"),
+    kind: str = typer.Option(None, "--type", help="only this upload type (e.g. ledger, snapshot)"),
     environment: str = typer.Option(None, "--environment", help="guardian: only this environment"),
     since: str = typer.Option(None, "--from", help="ISO-8601 start"),
     until: str = typer.Option(None, "--to", help="ISO-8601 end"),
@@ -30,7 +31,7 @@ def list_runs(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """List runs newest first, with the stats of the filtered set."""
-    params = {"projectId": project, "status": status, "environment": environment, "from": since, "to": until,
+    params = {"projectId": project, "status": status, "type": kind, "environment": environment, "from": since, "to": until,
               "limit": limit, "cursor": cursor}
     with api() as client:
         page = client.get(f"/v1/runs/{product}", params=params)
@@ -38,12 +39,10 @@ def list_runs(
         print_json(page)
         return
     items = page.get("items", [])
-    columns = ["id", "project", "status", "created"]
-    extra = {"insight": ["diagnosticsCount"], "autopilot": ["phase", "editsCount"],
-             "guardian": ["environment", "passed", "failed"]}.get(product, [])
-    table(f"{product} runs", columns + extra, [
-        [_run_id(r), r.get("projectId"), r.get("status"), r.get("createdAt") or r.get("timestamp")]
-        + [r.get(k) for k in extra] for r in items])
+    table(f"{product} runs", ["id", "type", "project", "status", "created", "summary"], [
+        [_run_id(r), r.get("type"), r.get("projectId"), r.get("status"), r.get("createdAt"),
+         ", ".join(f"{k}={v}" for k, v in (r.get("summary") or {}).items() if not isinstance(v, (dict, list)))]
+        for r in items])
     if page.get("stats"):
         console.print("Stats: " + ", ".join(f"{k}={v}" for k, v in page["stats"].items()))
     if page.get("nextCursor"):
@@ -55,24 +54,32 @@ def list_runs(
 def show(
     product: str = typer.Argument(..., help=PRODUCT_HELP),
     run_id: str = typer.Argument(...),
+    page: int = typer.Option(1, "--page"),
+    page_size: int = typer.Option(50, "--page-size"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Show one run: its summary and its first issues or tests."""
+    """Show one run: its summary, a page of its issues or tests, and its attachments."""
     with api() as client:
-        run = client.get(f"/v1/runs/{product}/{run_id}")
+        detail = client.get(f"/v1/runs/{product}/{run_id}", params={"page": page, "pageSize": page_size})
     if as_json:
-        print_json(run)
+        print_json(detail)
         return
-    for key, value in run.items():
-        if not isinstance(value, (list, dict)):
-            console.print(f"{key:>18}: {value}")
-    for key in ("summary", "stats"):
-        if isinstance(run.get(key), dict):
-            console.print(f"{key:>18}: " + ", ".join(f"{k}={v}" for k, v in run[key].items()))
-    for key in ("issues", "tests", "items"):
-        rows = run.get(key)
-        if isinstance(rows, list) and rows:
-            console.print(f"{key} ({len(rows)} shown):")
-            for row in rows[:50]:
+    run = detail.get("run", detail)
+    for key in ("runId", "type", "projectId", "status", "environment", "passed", "createdAt", "url"):
+        if run.get(key) is not None:
+            console.print(f"{key:>10}: {run[key]}")
+    if isinstance(run.get("summary"), dict) and run["summary"]:
+        console.print("   summary: " + ", ".join(f"{k}={v}" for k, v in run["summary"].items()), soft_wrap=True)
+    rows = detail.get("items") or []
+    kind = detail.get("itemKind", "items")
+    if rows:
+        console.print(f"{kind} {detail.get('page', 1)}/{-(-detail.get('total', len(rows)) // max(1, detail.get('pageSize', 50)))}"
+                      f" ({detail.get('total', len(rows))} in all):")
+        for row in rows:
+            if isinstance(row, dict):
                 console.print("  " + ", ".join(f"{k}={v}" for k, v in row.items() if not isinstance(v, (dict, list))),
                               soft_wrap=True)
+            else:
+                console.print(f"  {row}", soft_wrap=True)
+    for att in detail.get("attachments") or []:
+        console.print(f"  [{att.get('type')}] {att.get('fileName')} ({att.get('size')} B): {att.get('url')}", soft_wrap=True)

@@ -5,6 +5,7 @@ command still succeeds (exit 0) unless ``--fail-on-queue``; a non-retryable one 
 Once the API is unreachable the remaining files are queued without another attempt."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,13 @@ from odavl_cli.ui import console, err_console, fail, handle_errors, print_json
 from odavl_cli.workspace import WorkspaceError, discover, find_workspace
 
 EXIT_FAILED = 1
+
+
+def project_from_folder(name: str) -> str:
+    """A project id the server accepts, made from the workspace folder's name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._:/-]+", "-", name).lstrip("._:/-")[:128]
+    return cleaned or "default"
+
 EXIT_QUEUED = 3
 
 
@@ -29,7 +37,7 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
         items = discover(root, product, run_id=run_id, test_run_id=test_run_id)
     except WorkspaceError as exc:
         raise CliError(str(exc)) from None
-    project_id = settings.project_id or root.name
+    project_id = settings.project_id or project_from_folder(root.name)
     queue = UploadQueue()
     uploaded: list[dict[str, Any]] = []
     queued: list[dict[str, Any]] = []

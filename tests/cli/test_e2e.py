@@ -1,0 +1,195 @@
+"""The real ``odavl`` executable against the local stack (real HTTP, moto's server, the worker)
+over a sample workspace holding every kind of .odavl/ file."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import stat
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra.local_stack import free_port
+from odavl_cli.queue import UploadQueue
+from tests.cli.conftest import FIXTURE_WORKSPACE, Run, run_odavl
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+class Cli:
+    """``odavl`` bound to one organization of the stack and a private ODAVL_HOME."""
+
+    def __init__(self, stack: Any, home: Path, org_id: str, key: str) -> None:
+        self.stack, self.home, self.org_id, self.key = stack, home, org_id, key
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"ODAVL_HOME": str(self.home), "ODAVL_CLOUD_API": self.stack.api_url, "ODAVL_API_KEY": self.key, **extra}
+
+    def __call__(self, *args: str, **extra: str) -> Run:
+        return run_odavl(*args, env=self.env(**extra))
+
+    def json(self, *args: str, **extra: str) -> Any:
+        result = self(*args, "--json", **extra)
+        assert result.code == 0, result.output
+        return json.loads(result.stdout)
+
+    def s3_object(self, key: str) -> bytes:
+        bucket = self.stack.resources.get("bucket") or next(v for k, v in self.stack.resources.items() if "bucket" in k.lower())
+        return self.stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def require_route(stack: Any, method: str, path: str) -> None:
+    """Skip (naming the route) while the server does not serve it yet."""
+    document = httpx.get(f"{stack.api_url}/v1/openapi.json", timeout=10).json()
+    if method.lower() not in document.get("paths", {}).get(path, {}):
+        pytest.skip(f"server route {method} {path} is not served yet")
+
+
+@pytest.fixture
+def cli(stack: Any, tmp_path: Path) -> Cli:
+    """A fresh organization (ENTERPRISE: no quota in the way) for every test, so counts are exact."""
+    org_id = f"cli-{uuid.uuid4().hex[:10]}"
+    return Cli(stack, tmp_path / "home", org_id, stack.create_org(org_id, "enterprise"))
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    target = tmp_path / "shop-web"
+    shutil.copytree(FIXTURE_WORKSPACE, target)
+    return target
+
+
+def test_login_whoami_logout(cli: Cli):
+    result = run_odavl("login", "--api-url", cli.stack.api_url, "--api-key", cli.key, env={"ODAVL_HOME": str(cli.home)})
+    assert result.code == 0, result.output
+    assert "Logged in" in result.stdout
+    creds = cli.home / "credentials.json"
+    assert stat.S_IMODE(creds.stat().st_mode) == 0o600
+    assert json.loads(creds.read_text())["apiKey"] == cli.key
+    # Stored credentials are enough from now on.
+    who = run_odavl("whoami", "--json", env={"ODAVL_HOME": str(cli.home)})
+    assert who.code == 0, who.output
+    assert json.loads(who.stdout)["organizationId"] == cli.org_id
+    assert run_odavl("logout", env={"ODAVL_HOME": str(cli.home)}).code == 0
+    assert not creds.exists()
+    again = run_odavl("whoami", env={"ODAVL_HOME": str(cli.home)})
+    assert again.code == 2 and "Not logged in" in again.stderr
+
+
+def test_login_with_a_wrong_key_stores_nothing(cli: Cli):
+    result = run_odavl("login", "--api-url", cli.stack.api_url, "--api-key", "odavl_nope", env={"ODAVL_HOME": str(cli.home)})
+    assert result.code == 1
+    assert "Invalid API key" in result.stderr and "Traceback" not in result.output
+    assert not (cli.home / "credentials.json").exists()
+
+
+def test_a_revoked_key_gives_one_line_and_non_zero_exit(cli: Cli, ws: Path):
+    created = cli.json("keys", "create", "ci")
+    assert created["key"].startswith("odavl_")
+    listed = cli.json("keys", "list")
+    assert created["keyId"] in {k["keyId"] for k in listed}
+    revoked = cli("keys", "revoke", created["keyId"])
+    assert revoked.code == 0, revoked.output
+    for args in (("whoami",), ("insight", "upload", "-w", str(ws)), ("keys", "list"), ("usage",)):
+        result = cli(*args, ODAVL_API_KEY=created["key"])
+        assert result.code == 1, (args, result.output)
+        assert result.stdout == ""
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "revoked" in lines[0], result.stderr
+        assert "Traceback" not in result.stderr
+    # Nothing was queued: a revoked key is not a reason to retry later.
+    assert UploadQueue(cli.home / "queue" / "uploads.json").items() == []
+
+
+def _upload(cli: Cli, product: str, ws: Path, *extra: str) -> dict[str, Any]:
+    return cli.json(product, "upload", "--workspace", str(ws), *extra)
+
+
+def test_every_workspace_file_lands(cli: Cli, ws: Path):
+    require_route(cli.stack, "GET", "/v1/runs/{product}")
+    require_route(cli.stack, "GET", "/v1/runs/{product}/{runId}")
+    results: dict[str, dict[str, Any]] = {}
+    for product in ("insight", "autopilot", "guardian"):
+        payload = _upload(cli, product, ws)
+        assert payload["queued"] == [] and payload["failed"] == [], payload
+        for entry in payload["uploaded"]:
+            results[Path(entry["file"]).relative_to(ws).as_posix()] = entry
+    every_file = sorted(p.relative_to(ws).as_posix() for p in (ws / ".odavl").rglob("*") if p.is_file())
+    # latest.json is the same snapshot as its named copy and is sent once.
+    assert sorted(results) == [f for f in every_file if not f.endswith("undo/latest.json")]
+    for name, entry in results.items():
+        if entry["type"] == "screenshot":
+            data = (ws / name).read_bytes()
+            assert cli.s3_object(f"orgs/{cli.org_id}/blobs/{hashlib.sha256(data).hexdigest()}") == data
+        else:
+            assert entry["runId"] and entry["url"], entry
+            stored = gzip.decompress(cli.s3_object(f"orgs/{cli.org_id}/runs/{entry['product']}/{entry['runId']}.json.gz"))
+            assert json.loads(stored) == json.loads((ws / name).read_text())
+    # Read back through the CLI: the main results are listed.
+    for product, kind in (("insight", "analysis-results"), ("autopilot", "ledger"), ("guardian", "test-results")):
+        [main] = [e for e in results.values() if e["type"] == kind]
+        listed = cli.json("runs", "list", product)
+        assert main["runId"] in {r.get("runId") for r in listed["items"]}
+        shown = cli.json("runs", "show", product, main["runId"])
+        assert shown["run"]["runId"] == main["runId"] and shown["run"]["url"] == main["url"]
+        human = cli("runs", "show", product, main["runId"])
+        assert human.code == 0 and main["runId"] in human.stdout
+
+
+def test_the_same_screenshots_again_send_0_image_bytes(cli: Cli, ws: Path):
+    first = _upload(cli, "guardian", ws)
+    shots = [e for e in first["uploaded"] if e["type"] == "screenshot"]
+    assert len(shots) == 2 and all(e["bytesSent"] > 0 for e in shots)
+    second = _upload(cli, "guardian", ws)
+    again = [e for e in second["uploaded"] if e["type"] == "screenshot"]
+    assert len(again) == 2
+    assert [e["bytesSent"] for e in again] == [0, 0]
+    assert {e["door"] for e in again} == {"exists"}
+    human = cli("guardian", "upload", "--workspace", str(ws))
+    assert human.code == 0 and human.stdout.count("unchanged, 0 bytes sent") == 2
+
+
+def test_a_12_mb_file_shows_progress_and_arrives_intact(cli: Cli, ws: Path):
+    shots = next((ws / ".odavl" / "guardian" / "screenshots").iterdir())
+    big = b"\x89PNG\r\n\x1a\n" + os.urandom(12 * 1024 * 1024)
+    (shots / "full-page.png").write_bytes(big)
+    result = cli("guardian", "upload", "--workspace", str(ws))
+    assert result.code == 0, result.output
+    assert "full-page.png" in result.stderr and "12.6/12.6 MB" in result.stderr  # the progress bar, finished
+    assert "screenshot full-page.png (multipart" in result.stdout
+    assert cli.s3_object(f"orgs/{cli.org_id}/blobs/{hashlib.sha256(big).hexdigest()}") == big
+
+
+def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(cli: Cli, ws: Path):
+    require_route(cli.stack, "GET", "/v1/runs/{product}")
+    down = {"ODAVL_CLOUD_API": f"http://127.0.0.1:{free_port()}"}
+    queued_kinds: list[str] = []
+    for product in ("insight", "autopilot"):
+        result = cli(product, "upload", "--workspace", str(ws), **down)
+        assert result.code == 0, result.output
+        assert "queued" in result.output.lower()
+    path = cli.home / "queue" / "uploads.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    queued = UploadQueue(path).items()
+    queued_kinds = sorted(i["type"] for i in queued)
+    assert queued_kinds == sorted(["analysis-results", "detector-error-signatures", "ledger", "snapshot",
+                                   "recipe-trust", "run-history"])
+    assert cli.json("runs", "list", "insight")["items"] == []
+    # The API is back.
+    report = cli.json("sync", "process-queue")
+    assert report["processed"] == len(queued) and report["succeeded"] == len(queued), report
+    assert report["failed"] == 0 and report["remaining"] == 0
+    assert UploadQueue(path).items() == []
+    run_ids = {r["runId"] for r in report["results"]}
+    assert len(run_ids) == len(queued)
+    # Exactly one run per queued upload, and a second pass has nothing to send.
+    listed = {p: cli.json("runs", "list", p, "--limit", "100")["items"] for p in ("insight", "autopilot")}
+    assert sum(len(v) for v in listed.values()) == len(queued)
+    assert {r["runId"] for v in listed.values() for r in v} == run_ids
+    assert "Queue is empty" in cli("sync", "process-queue").stdout
