@@ -179,3 +179,16 @@ def test_history_lists_closed_and_current_periods(client, aws):
     assert items[0]["current"] and not items[0]["closed"]
     assert items[1]["closed"] and items[1]["metrics"]["guardian_tests"] == 7 and items[1]["limits"]["guardian_tests"] == 20
     assert_error_shape(bad, 400, "validation_failed")
+
+
+def test_monthly_schedule_closes_the_previous_month(client, aws):
+    make_org("tiny", "free")
+    with clock.frozen(datetime(2026, 10, 3, tzinfo=timezone.utc)):
+        usage.consume("tiny", "FREE", Metric.AUTOPILOT_RUNS, 2)
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+    with clock.frozen(datetime(2026, 11, 1, tzinfo=timezone.utc)):
+        first = client.lambda_.invoke("usage-rollover", event).payload
+        second = client.lambda_.invoke("usage-rollover", event).payload
+    assert first["period"] == "2026-10" and first["historyWritten"] == 1
+    assert second["historyWritten"] == 0 and second["countersExpired"] == 0
+    assert store.history("tiny", "2026-10", "2026-10")[0]["metrics"]["autopilot_runs"] == 2
