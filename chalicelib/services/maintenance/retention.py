@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.logs import logger
+from chalicelib.models.payloads import PRODUCTS
 from chalicelib.services.maintenance.summary import emit_metric, log_summary
 from chalicelib.services.plans import plan_limits
 from chalicelib.store import orgs as org_store
@@ -25,7 +26,6 @@ from chalicelib.store import retention as expiry_store
 BATCH = 100
 MAX_BATCHES = 50
 JOB_RETENTION = timedelta(days=7)
-PRODUCTS = ("insight", "autopilot", "guardian")
 ABANDONED_UPLOAD_AGE = timedelta(days=1)
 DEFAULT_DEADLINE_SECONDS = 600.0
 
