@@ -13,6 +13,9 @@ from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
 
+AREA = "blobs"
+
+
 class BlobMissing(Exception):
     """No blob with that SHA-256 is stored for the organization."""
 
@@ -76,7 +79,7 @@ def store_new(org_id: str, plan: str, staging_key: str, blob: dict[str, Any], li
     objects.copy(staging_key, key)
     record = {**blob, "orgId": org_id, "key": key, "createdAt": clock.iso()}
     extra = list(extra or [])
-    gauge = metering.gauge_items(org_id, plan, blob["contentType"], int(blob["size"]), 1)
+    gauge = metering.gauge_items(org_id, plan, AREA, blob["contentType"], int(blob["size"]), 1)
     items = [*extra, file_store.new_blob_item(org_id, record),
              file_store.new_attachment_item(org_id, _attachment(org_id, record, link)), *gauge]
     try:
@@ -88,8 +91,7 @@ def store_new(org_id: str, plan: str, staging_key: str, blob: dict[str, Any], li
             return attach(org_id, sha256, link, extra)
         if any(exc.failed(i) for i in range(len(extra) + 2, len(items))):
             objects.delete(key)
-            limit = metering.storage_limit(plan) or 0
-            raise metering.quota_exceeded(limit, metering.used_bytes(org_id), int(blob["size"])) from exc
+            raise metering.quota_exceeded(org_id, plan, int(blob["size"])) from exc
         raise
     return True
 
@@ -134,10 +136,8 @@ def _delete_if_unreferenced(org_id: str, sha256: str) -> int:
     if blob is None or int(blob.get("refs", 0)) > 0:
         return 0
     size = int(blob["size"])
-    try:
-        transact.write([file_store.delete_unreferenced_blob_item(org_id, sha256),
-                        *metering.gauge_items(org_id, "", blob["contentType"], -size, -1)])
-    except transact.TransactionCancelled:
+    if not metering.write_release([file_store.delete_unreferenced_blob_item(org_id, sha256)],
+                                  org_id, AREA, blob["contentType"], size):
         return 0  # referenced again meanwhile, or already gone
     objects.delete(blob_object_key(org_id, sha256))
     return size

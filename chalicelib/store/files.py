@@ -5,7 +5,8 @@ to runs, and one storage-stats item per organization. Everything of an org share
   pk=ORG#<org> sk=FILE#<fileId>                    a stored file (files with an expiry on gsi1 "FILE#EXPIRING")
   pk=ORG#<org> sk=BLOB#<sha256>                    a blob: size, content type, refs (attachments pointing at it)
   pk=ORG#<org> sk=ATTACH#<product>#<runId>#<sha>   a blob attached to a run
-  pk=ORG#<org> sk=STATS                            bytes, count, and per content type (``ct#<type>#bytes|count``)
+  pk=ORG#<org> sk=STATS#<area>                     bytes, count, per content type (``ct#<type>#bytes|count``);
+                                                   area ``files`` (storage API) or ``blobs``
 """
 from __future__ import annotations
 
@@ -221,35 +222,29 @@ def expiring_before(cutoff: str, limit: int) -> list[dict[str, Any]]:
 
 # ---- storage stats -----------------------------------------------------------------------------
 
-def stats_key(org_id: str) -> dict[str, str]:
-    return {"pk": _pk(org_id), "sk": "STATS"}
+def stats_key(org_id: str, area: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": f"STATS#{area}"}
 
 
-def stats_item(org_id: str, content_type: str, delta_bytes: int, delta_count: int,
-               max_bytes: int | None = None) -> dict[str, Any]:
-    """Transaction entry: move the org's stored bytes/count (and per content type); with
-    ``max_bytes`` the total may not pass it."""
-    condition, values = None, {":b": delta_bytes, ":n": delta_count}
-    if max_bytes is not None and delta_bytes > 0:
-        condition = "attribute_not_exists(#b) OR #b <= :room"
-        values[":room"] = max_bytes - delta_bytes
+def stats_item(org_id: str, area: str, content_type: str, delta_bytes: int, delta_count: int) -> dict[str, Any]:
+    """Transaction entry: move the bytes/count an area (``files`` or ``blobs``) of an org stores,
+    in total and per content type."""
     return transact.update(
-        table_name("files"), stats_key(org_id), "ADD #b :b, #n :n, #cb :b, #cn :n",
-        condition=condition,
+        table_name("files"), stats_key(org_id, area), "ADD #b :b, #n :n, #cb :b, #cn :n",
         names={"#b": "bytes", "#n": "count", "#cb": f"ct#{content_type}#bytes", "#cn": f"ct#{content_type}#count"},
-        values=values,
+        values={":b": delta_bytes, ":n": delta_count},
     )
 
 
-def get_stats(org_id: str) -> dict[str, Any]:
+def get_stats(org_id: str, area: str) -> dict[str, Any]:
     """``{bytes, count, byContentType: {type: {bytes, count}}}`` (zeros when nothing is stored)."""
-    item = table("files").get_item(Key=stats_key(org_id), ConsistentRead=True).get("Item") or {}
+    item = table("files").get_item(Key=stats_key(org_id, area), ConsistentRead=True).get("Item") or {}
     by_type: dict[str, dict[str, int]] = {}
     for name, value in item.items():
         if name.startswith("ct#"):
             content_type, _, field = name[3:].rpartition("#")
             by_type.setdefault(content_type, {"bytes": 0, "count": 0})[field] = int(value)
-    by_type = {k: v for k, v in by_type.items() if v["count"] > 0 or v["bytes"] > 0}
+    by_type = {k: v for k, v in sorted(by_type.items()) if v["count"] > 0 or v["bytes"] > 0}
     return {"bytes": int(item.get("bytes", 0)), "count": int(item.get("count", 0)), "byContentType": by_type}
 
 

@@ -29,11 +29,11 @@ def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]]
     sha256 = check(session)
     try:
         return _deliver(session, plan, sha256)
-    except _AlreadyCompleted:
+    except AlreadyCompleted:
         return _stored(sessions.get(org_id, upload_id))
 
 
-class _AlreadyCompleted(Exception):
+class AlreadyCompleted(Exception):
     """Another completion of the same session won the race."""
 
 
@@ -102,6 +102,8 @@ def _deliver(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict
         return _to_blob(session, plan, sha256)
     if kind == sessions.INGEST:
         return _to_ingest(session, plan, sha256)
+    if kind not in DESTINATIONS:
+        import chalicelib.services.files  # noqa: F401  (registers the ``file`` destination)
     return DESTINATIONS[kind](session, plan, sha256)
 
 
@@ -125,7 +127,7 @@ def _to_blob(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict
             blobs.store_new(org_id, plan, session["key"], blob, link, [close])
     except transact.TransactionCancelled as exc:
         if exc.failed(0):
-            raise _AlreadyCompleted() from exc
+            raise AlreadyCompleted() from exc
         raise
     objects.delete(session["key"])
     return 200, body
@@ -143,5 +145,5 @@ def _to_ingest(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, di
     )
     body = {"status": "queued", "uploadId": session["uploadId"], "jobId": job["jobId"], "job": job}
     if not file_store.complete_session(session["orgId"], session["uploadId"], {**body, "httpStatus": 202}, clock.iso()):
-        raise _AlreadyCompleted()
+        raise AlreadyCompleted()
     return 202, body

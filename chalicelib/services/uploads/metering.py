@@ -1,12 +1,15 @@
 """The storage quota as the upload pipeline sees it: a check before any URL is handed out, and
-the transaction entries that move the stored-bytes gauge together with the record they account."""
+the transaction entries that move the storage gauge (the usage service's, which the plan limit
+applies to, and this pipeline's own per-content-type stats) together with the record they account."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.errors import TooManyRequests
+from chalicelib.services import usage
 from chalicelib.services.plans import Metric, plan_limits
 from chalicelib.store import files as file_store
+from chalicelib.store import transact
 
 
 def storage_limit(plan: str) -> int | None:
@@ -15,32 +18,42 @@ def storage_limit(plan: str) -> int | None:
 
 
 def used_bytes(org_id: str) -> int:
-    """Bytes the organization stores through uploads and files."""
-    return int(file_store.get_stats(org_id)["bytes"])
-
-
-def quota_exceeded(limit: int, used: int, size: int) -> TooManyRequests:
-    remaining = max(limit - used, 0)
-    return TooManyRequests(
-        f"Storing {size} more bytes would pass the plan's storage limit of {limit} bytes.",
-        code="quota_exceeded",
-        details={"metric": Metric.STORAGE_BYTES.value, "limit": limit, "used": used, "requested": size},
-        headers={"X-Quota-Limit": str(limit), "X-Quota-Remaining": str(remaining)},
-    )
+    """Bytes counted on the organization's storage gauge (everything the plan limit applies to)."""
+    return usage.storage_used(org_id)
 
 
 def check_room(org_id: str, plan: str, size: int) -> None:
     """429 quota_exceeded when ``size`` more bytes would pass the plan's storage limit."""
-    limit = storage_limit(plan)
-    if limit is None:
-        return
-    used = used_bytes(org_id)
-    if used + size > limit:
-        raise quota_exceeded(limit, used, size)
+    usage.check_storage(org_id, plan, size)
 
 
-def gauge_items(org_id: str, plan: str, content_type: str, delta_bytes: int, delta_count: int) -> list[dict[str, Any]]:
-    """Transaction entries moving the storage gauge; a growth may not pass the plan's limit
-    (the entry's condition fails, see ``GAUGE_ITEMS`` for its index in the list)."""
-    limit = storage_limit(plan) if delta_bytes > 0 else None
-    return [file_store.stats_item(org_id, content_type, delta_bytes, delta_count, limit)]
+def quota_exceeded(org_id: str, plan: str, size: int) -> TooManyRequests:
+    return usage.quota_error(org_id, plan, Metric.STORAGE_BYTES, amount=size)
+
+
+def gauge_items(org_id: str, plan: str | None, area: str, content_type: str, delta_bytes: int,
+                delta_count: int) -> list[dict[str, Any]]:
+    """Transaction entries moving the gauges by ``delta_bytes``; a growth may not pass the plan's limit
+    (``plan=None``: no check). Any of these entries failing means: over quota (growth) or already
+    released (shrink)."""
+    return [file_store.stats_item(org_id, area, content_type, delta_bytes, delta_count),
+            *usage.gauge_entries(org_id, plan if delta_bytes > 0 else None, delta_bytes)]
+
+
+def write_release(items: list[dict[str, Any]], org_id: str, area: str, content_type: str, size: int) -> bool:
+    """Write a deletion (``items``, each conditioned on the record existing) with the gauges down by ``size``.
+    False when the record was already gone (nothing subtracted). A usage gauge that would go below zero
+    (bytes counted before it existed) is lowered clamped instead, outside the transaction."""
+    gauge = gauge_items(org_id, None, area, content_type, -size, -1)
+    try:
+        transact.write([*items, *gauge])
+        return True
+    except transact.TransactionCancelled as exc:
+        if any(exc.failed(i) for i in range(len(items))):
+            return False
+    try:
+        transact.write([*items, gauge[0]])
+    except transact.TransactionCancelled:
+        return False
+    usage.release_storage(org_id, size)
+    return True

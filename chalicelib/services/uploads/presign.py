@@ -14,10 +14,14 @@ MIN_PART = 5 * 1024 * 1024
 MAX_PARTS = 10_000
 
 
-def expiry(requested: int | None = None) -> int:
-    """Seconds a URL lives: the request's choice, never above the configured maximum."""
-    limit = get_settings().presign_expiry_seconds
-    return min(requested, limit) if requested else limit
+STORAGE_MAX_EXPIRY = 3600
+
+
+def expiry(requested: int | None = None, maximum: int | None = None) -> int:
+    """Seconds a URL lives: the request's choice, never above ``maximum`` (default: the configured
+    15-minute limit; the storage API lets a caller choose up to an hour)."""
+    limit = maximum or get_settings().presign_expiry_seconds
+    return min(requested, limit) if requested else get_settings().presign_expiry_seconds
 
 
 def part_size_for(size: int) -> int:

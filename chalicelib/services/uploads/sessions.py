@@ -62,14 +62,15 @@ def _exists(org_id: str, blob: dict[str, Any], link: dict[str, Any], size: int) 
     }
 
 
-def create(org_id: str, upload_id: str, key: str, record: dict[str, Any],
-           expires_in: int | None = None) -> dict[str, Any]:
-    """Presign the transfer of ``record['size']`` bytes to ``key`` and store the open session."""
+def create(org_id: str, upload_id: str, key: str, record: dict[str, Any], expires_in: int | None = None,
+           single_post: bool = False) -> dict[str, Any]:
+    """Presign the transfer of ``record['size']`` bytes to ``key`` and store the open session.
+    ``single_post``: always one presigned POST (the storage API), whatever the size."""
     size, content_type = int(record["size"]), record["contentType"]
-    seconds = presign.expiry(expires_in)
+    seconds = presign.expiry(expires_in, presign.STORAGE_MAX_EXPIRY if single_post else None)
     session = {**record, "orgId": org_id, "uploadId": upload_id, "key": key, "status": "pending",
                "createdAt": clock.iso()}
-    if presign.is_multipart(size):
+    if presign.is_multipart(size) and not single_post:
         part_size = presign.part_size_for(size)
         count = presign.part_count(size, part_size)
         s3_upload_id = objects.create_multipart(key, content_type)

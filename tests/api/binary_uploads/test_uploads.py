@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.services import blobs
+from chalicelib.services import blobs, usage
 from tests.api.binary_uploads.conftest import BUCKET, PNG, complete, file_items, keys, s3, send, send_parts, sha, start
 from tests.conftest import Org, assert_error_shape, body, make_org
 
@@ -49,8 +49,9 @@ def test_screenshot_completes_into_a_content_addressed_blob(client, org: Org):
     attached = blobs.list_for_run("acme", "guardian", "run-1")
     assert [(a["sha256"], a["size"], a["fileName"]) for a in attached] == [(sha(PNG), len(PNG), "home.png")]
     assert attached[0]["url"].startswith("http")
-    stats = [i for i in file_items() if i["sk"] == "STATS"][0]
+    stats = [i for i in file_items() if i["sk"] == "STATS#blobs"][0]
     assert int(stats["bytes"]) == len(PNG) and int(stats["count"]) == 1
+    assert usage.storage_used("acme") == len(PNG)
 
 
 def test_same_screenshot_again_sends_nothing_and_is_attached(client, org: Org):
@@ -65,8 +66,8 @@ def test_same_screenshot_again_sends_nothing_and_is_attached(client, org: Org):
     assert len(blobs.list_for_run("acme", "guardian", "run-2")) == 1
     blob = blobs.get("acme", sha(PNG))
     assert blob["refs"] == 2
-    stats = [i for i in file_items() if i["sk"] == "STATS"][0]
-    assert int(stats["bytes"]) == len(PNG)
+    stats = [i for i in file_items() if i["sk"] == "STATS#blobs"][0]
+    assert int(stats["bytes"]) == len(PNG) and usage.storage_used("acme") == len(PNG)
     # asking again for the same run changes nothing
     assert body(start(client, org, PNG, testRunId="run-2"))["attached"] is False
     assert blobs.get("acme", sha(PNG))["refs"] == 2
@@ -84,8 +85,9 @@ def test_release_run_frees_only_unshared_blobs(client, org: Org):
     assert blobs.release_run("acme", "guardian", "run-1") == 0
     assert blobs.release_run("acme", "guardian", "run-2") == len(PNG)
     assert keys() == []
-    stats = [i for i in file_items() if i["sk"] == "STATS"][0]
+    stats = [i for i in file_items() if i["sk"] == "STATS#blobs"][0]
     assert int(stats["bytes"]) == 0 and int(stats["count"]) == 0
+    assert usage.storage_used("acme") == 0
 
 
 def test_large_json_goes_through_multipart_and_an_ingest_job(client, org: Org):
