@@ -19,49 +19,49 @@ app = typer.Typer(help="Files kept in ODAVL Cloud storage.", no_args_is_help=Tru
 @handle_errors
 def upload(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    content_type: str = typer.Option(None, "--content-type"),
-    project: str = typer.Option(None, "--project"),
+    content_type: str = typer.Option(None, "--content-type", help="default: guessed from the file name"),
+    product: str = typer.Option(None, "--product", help="insight | autopilot | guardian"),
+    expires_at: str = typer.Option(None, "--expires-at", help="ISO-8601: delete the file after this moment"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Upload a file straight to storage with a presigned URL."""
+    """Upload a file straight to storage with a presigned POST, then have the server verify it."""
     data = file.read_bytes()
     ctype = content_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     body: dict[str, Any] = {"fileName": file.name, "contentType": ctype, "size": len(data),
                             "sha256": hashlib.sha256(data).hexdigest()}
-    if project:
-        body["projectId"] = project
+    if product:
+        body["product"] = product
+    if expires_at:
+        body["fileExpiresAt"] = expires_at
     with api() as client:
-        grant = client.post("/v1/storage/upload-url", json=body) or {}
-        url = grant.get("url") or grant.get("uploadUrl")
-        if grant.get("status") != "exists" and url:
-            try:
-                if grant.get("fields") is not None or str(grant.get("method", "")).upper() == "POST":
-                    response = client.raw.post(url, data=grant.get("fields") or {}, files={"file": (file.name, data, ctype)})
-                else:
-                    response = client.raw.put(url, content=data, headers=grant.get("headers") or {"Content-Type": ctype})
-            except httpx.HTTPError as exc:
-                raise CliError(f"Upload to storage failed: {exc}", retryable=True) from None
-            if response.status_code >= 300:
-                raise error_from_response(response)
-        file_id = grant.get("fileId")
-        if grant.get("completeUrl") or grant.get("confirm"):
-            grant = client.post(f"/v1/storage/files/{file_id}/complete") or grant
+        grant = client.post("/v1/storage/upload-url", json=body)
+        try:
+            response = client.raw.post(grant["url"], data=grant.get("fields") or {}, files={"file": (file.name, data, ctype)})
+        except httpx.HTTPError as exc:
+            raise CliError(f"Upload to storage failed: {exc}", retryable=True) from None
+        if response.status_code >= 300:
+            raise CliError(f"Storage refused the upload: HTTP {response.status_code}", status=response.status_code)
+        stored = client.post(f"/v1/storage/files/{grant['fileId']}/complete")
     if as_json:
-        print_json(grant)
+        print_json(stored)
     else:
-        console.print(f"[green]✓[/] {file.name} stored as {file_id} ({human_bytes(len(data))})")
+        console.print(f"[green]✓[/] {file.name} stored as {stored['fileId']} ({human_bytes(stored.get('size'))})")
 
 
 @app.command("ls")
 @handle_errors
 def ls(
+    product: str = typer.Option(None, "--product"),
+    content_type: str = typer.Option(None, "--content-type"),
+    prefix: str = typer.Option(None, "--prefix", help="file names starting with this"),
     limit: int = typer.Option(50, "--limit"),
     cursor: str = typer.Option(None, "--cursor"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """List stored files."""
     with api() as client:
-        page = client.get("/v1/storage/files", params={"limit": limit, "cursor": cursor})
+        page = client.get("/v1/storage/files", params={"product": product, "contentType": content_type,
+                                                         "prefix": prefix, "limit": limit, "cursor": cursor})
     if as_json:
         print_json(page)
         return
@@ -110,6 +110,15 @@ def stats(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> N
     if as_json:
         print_json(data)
         return
-    for key, value in data.items():
-        shown = human_bytes(value) if key.lower().endswith("bytes") and isinstance(value, int) else value
-        console.print(f"{key:>16}: {shown}")
+    limit = data.get("planLimitBytes")
+    percent = data.get("percentUsed")
+    console.print(f"Files: {data.get('fileCount')} ({human_bytes(data.get('totalBytes'))})")
+    att = data.get("attachments") or {}
+    console.print(f"Run attachments: {att.get('count', 0)} ({human_bytes(att.get('bytes', 0))})")
+    console.print(f"Used against the plan: {human_bytes(data.get('usedBytes'))} of "
+                  f"{human_bytes(limit) if limit is not None else 'unlimited'}"
+                  + (f" ({percent:.1f} %)" if percent is not None else ""))
+    by_type = data.get("byContentType") or {}
+    if by_type:
+        table("By content type", ["content type", "files", "bytes"],
+              [[k, v.get("count"), human_bytes(v.get("bytes"))] for k, v in sorted(by_type.items())])
