@@ -47,3 +47,4 @@ def test_scheduled_functions_run_the_maintenance_handlers_with_stage_settings(sa
         env = props["Environment"]["Variables"]
         assert env["ODAVL_STAGE"] == "prod" and env["ODAVL_BACKUP_RETENTION_DAYS"] == "30"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ODAVLCloud"
+        assert props["Timeout"] == 900  # bounded work needs room: the handlers stop 15 s before it
