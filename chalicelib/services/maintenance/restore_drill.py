@@ -89,7 +89,7 @@ def run_drill(
     except (store.BackupError, DrillError) as exc:
         report.error = str(exc)
     finally:
-        report.temporary_table_deleted = _drop(report.temporary_table)
+        report.temporary_table_deleted = _drop(report.temporary_table, deadline_seconds, sleep, monotonic)
         report.ok = report.ok and report.temporary_table_deleted
     return _finish(report, started, monotonic)
 
@@ -102,7 +102,11 @@ def _wait_active(name: str, deadline_seconds: float, sleep: Callable[[float], No
         sleep(POLL_SECONDS)
 
 
-def _drop(name: str) -> bool:
+def _drop(name: str, deadline_seconds: float, sleep: Callable[[float], None], monotonic: Callable[[], float]) -> bool:
+    """Delete the temporary table; a table still being restored cannot be deleted, so wait for it first."""
+    give_up_at = monotonic() + deadline_seconds
+    while store.table_status(name) == "CREATING" and monotonic() < give_up_at:
+        sleep(POLL_SECONDS)
     try:
         store.delete_table(name)
     except store.BackupError as exc:
