@@ -27,6 +27,7 @@ from chalicelib.services.ingest import autopilot, guardian, insight
 from chalicelib.services.ingest.summary import Summary
 from chalicelib.services.ingest.values import to_dynamo
 from chalicelib.services.plans import Metric, plan_limits
+from chalicelib.services.usage import gauge, quota
 from chalicelib.store import payloads, runs, transact
 
 SUMMARIZERS = {"insight": insight, "autopilot": autopilot, "guardian": guardian}
@@ -77,6 +78,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
 
     ``gzipped``: the payload already gzip'd (the inline door passes what the client sent)."""
     kind = check_binary(product, upload_type)
+    project_id = project_id or "default"
     settings = get_settings()
     if len(raw_json) > settings.decompressed_max_bytes:
         raise PayloadTooLarge("The payload is larger than any run may be.", code="payload_too_large",
@@ -137,10 +139,6 @@ def _usage_items(org_id: str, plan: str, product: str, upload_type: str,
                  stored_bytes: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Usage entries for the run's transaction: the type's monthly metric (refused past the plan's
     quota) and the storage gauge (+ stored bytes, refused past the plan's storage)."""
-    try:
-        from chalicelib.services.usage import gauge, quota
-    except ImportError:  # metering not deployed: runs are still stored
-        return [], []
     metric = METRICS.get((product, upload_type))
     metric_items = quota.quota_entries(org_id, plan, metric) if metric else []
     return metric_items, gauge.gauge_entries(org_id, plan, stored_bytes)
@@ -156,8 +154,6 @@ def _after_cancel(exc: transact.TransactionCancelled, entries: list[dict[str, An
         original = idempotency.replay(org_id, product, claimed, req_hash)
         if original is not None:
             return _result(original, product, upload_type, created=False)
-    from chalicelib.services.usage import quota  # only usage entries remain as a cause
-
     if failed(metric_items):
         raise quota.quota_error(org_id, plan, METRICS[(product, upload_type)])
     if failed(gauge_items):
@@ -173,7 +169,7 @@ def _result(original: dict[str, Any], product: str, upload_type: str, created: b
 def _parse(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidInput("The payload is not valid JSON.", code="invalid_json", details={"reason": str(exc)[:200]}) from exc
 
 

@@ -1,0 +1,86 @@
+"""Reading runs back: list query and page, one run with its paged items and attachments, delete."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib.models.base import ApiModel, ApiResponse
+
+
+class RunListQuery(ApiModel):
+    """Filters of ``GET /v1/runs/{product}``; ``from``/``to`` bound the upload time (ISO-8601)."""
+
+    project_id: str | None = Field(default=None, max_length=128)
+    status: str | None = Field(default=None, max_length=40, description="insight: completed; autopilot: succeeded, failed, incomplete; guardian: passed, failed, completed")
+    environment: str | None = Field(default=None, max_length=60)
+    passed: bool | None = None
+    type: str | None = Field(default=None, max_length=80)
+    from_: datetime | None = Field(default=None, alias="from")
+    to: datetime | None = None
+    cursor: str | None = Field(default=None, max_length=2000)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class RunDetailQuery(ApiModel):
+    """Paging of a run's items: ``page``/``pageSize`` or the ``cursor`` of the previous page."""
+
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    page_size: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class RunView(ApiResponse):
+    """A run's summary (never its payload)."""
+
+    run_id: str
+    upload_id: str
+    product: str
+    type: str
+    project_id: str
+    external_id: str | None = None
+    status: str
+    environment: str | None = None
+    passed: bool | None = None
+    created_at: str
+    timestamp: str
+    summary: dict[str, Any]
+    metadata: dict[str, Any]
+    payload_bytes: int
+    stored_bytes: int
+    payload_sha256: str
+    url: str
+
+
+class RunList(ApiResponse):
+    items: list[RunView]
+    next_cursor: str | None = None
+    stats: dict[str, Any] = Field(description="stats of the whole filtered set, not just this page")
+
+
+class Attachment(ApiResponse):
+    sha256: str
+    type: str
+    file_name: str
+    content_type: str
+    size: int
+    url: str = Field(description="short-lived presigned download URL")
+    expires_in: int
+
+
+class RunDetail(ApiResponse):
+    run: RunView
+    item_kind: str = Field(description="issues, tests, edits, files, recipes, runs, audits, violations or samples")
+    items: list[Any]
+    page: int
+    page_size: int
+    total: int
+    next_cursor: str | None = None
+    attachments: list[Attachment]
+
+
+class DeletedRun(ApiResponse):
+    run_id: str
+    deleted: bool
+    bytes_freed: int

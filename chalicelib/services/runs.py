@@ -1,0 +1,253 @@
+"""Runs read back: filtered, cursor-paged lists with stats of the filtered set; one run with its
+payload's items paged and its attachments; the cascade delete (item, payload object, idempotency
+records, attachments, storage gauge) that users and the retention job share."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import ConditionBase
+
+from chalicelib.config import get_settings
+from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.logs import logger
+from chalicelib.models.payloads import check_product
+from chalicelib.services import blobs, decoding
+from chalicelib.services.ingest import SUMMARIZERS, run_url
+from chalicelib.services.ingest.values import to_plain
+from chalicelib.services.usage import gauge
+from chalicelib.store import idempotency as idem_store
+from chalicelib.store import payloads, runs, transact
+
+STATS_SCAN_LIMIT = 10_000
+_STATS_FIELDS = ["type", "status", "passed", "summary"]
+
+
+def list_runs(org_id: str, product: str, *, project_id: str | None = None, status: str | None = None,
+              environment: str | None = None, passed: bool | None = None, upload_type: str | None = None,
+              since: datetime | None = None, until: datetime | None = None, cursor: str | None = None,
+              limit: int = 20) -> dict[str, Any]:
+    """A page of runs, newest first, with the stats of every run matching the filters."""
+    check_product(product)
+    filters = _filters(status, environment, passed, upload_type)
+    sk_from = f"RUN#{_ms(since):012x}" if since else None
+    sk_to = f"RUN#{_ms(until):012x}g" if until else None
+    start = _decode_cursor(cursor, org_id, product, project_id) if cursor else None
+    by_project = bool(project_id)
+    found: list[dict[str, Any]] = []
+    for item in runs.iterate(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to, filters=filters,
+                             start_key=start, batch=min(limit + 1, 100)):
+        found.append(item)
+        if len(found) > limit:
+            break
+    page, more = found[:limit], len(found) > limit
+    next_cursor = _encode_cursor(runs.page_key(page[-1], by_project)) if more and page else None
+    stats_items = runs.iterate(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to, filters=filters,
+                               projection=_STATS_FIELDS, batch=1000)
+    return {"items": [view(i) for i in page], "nextCursor": next_cursor, "stats": stats(product, stats_items)}
+
+
+def get_run(org_id: str, product: str, run_id: str) -> dict[str, Any]:
+    """The run item; 404 for an unknown product, an unknown run or another organization's run."""
+    if product not in SUMMARIZERS:
+        raise NotFound("No such run.", details={"runId": run_id})
+    item = runs.get(org_id, product, run_id)
+    if item is None:
+        raise NotFound("No such run.", details={"runId": run_id})
+    return item
+
+
+def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_size: int = 50,
+               cursor: str | None = None) -> dict[str, Any]:
+    """One run: its summary, a page of its payload's items, and its attachments with download URLs."""
+    item = get_run(org_id, product, run_id)
+    offset = _decode_offset(cursor) if cursor else (page - 1) * page_size
+    kind, all_items = SUMMARIZERS[product].items(item["type"], _payload(item))
+    chunk = all_items[offset:offset + page_size]
+    end = offset + len(chunk)
+    return {
+        "run": view(item), "itemKind": kind, "items": chunk, "page": offset // page_size + 1, "pageSize": page_size,
+        "total": len(all_items), "nextCursor": _encode_offset(end) if end < len(all_items) else None,
+        "attachments": attachments(org_id, product, item),
+    }
+
+
+def delete_run(org_id: str, product: str, run_id: str) -> int:
+    """Delete a run and everything only it holds: its item, idempotency records and payload object
+    (the storage gauge lowered in the same transaction as the item delete), then its attachments.
+    Returns the bytes freed; 404 when the run does not exist (or belongs to another organization)."""
+    item = get_run(org_id, product, run_id)
+    stored = int(item.get("storedBytes", 0))
+    core = [runs.delete_entry(org_id, product, run_id),
+            *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])]]
+    down = _gauge_down(org_id, stored)
+    try:
+        transact.write(core + down)
+    except transact.TransactionCancelled as exc:
+        if exc.failed(0):
+            raise NotFound("No such run.", details={"runId": run_id}) from exc
+        # the gauge was lower than this run's bytes (drift): delete anyway, clamp the gauge at zero
+        transact.write(core)
+        _release_storage(org_id, stored)
+    payloads.delete(item["payloadKey"])
+    return stored + _release_attachments(org_id, product, item)
+
+
+def list_expired(org_id: str, product: str, older_than: datetime, limit: int | None = None) -> Iterator[str]:
+    """Run ids of an organization's product uploaded before ``older_than``, oldest first (a key
+    range: no scan). The retention job deletes each with ``delete_run``."""
+    check_product(product)
+    for count, item in enumerate(runs.older_than(org_id, product, f"RUN#{_ms(older_than):012x}")):
+        if limit is not None and count >= limit:
+            return
+        yield str(item["runId"])
+
+
+def view(item: dict[str, Any]) -> dict[str, Any]:
+    """The public shape of a run item."""
+    plain = to_plain(item)
+    return {
+        "runId": plain["runId"], "uploadId": plain["uploadId"], "product": plain["product"], "type": plain["type"],
+        "projectId": plain.get("projectId", ""), "externalId": plain.get("externalId"), "status": plain["status"],
+        "environment": plain.get("environment"), "passed": plain.get("passed"), "createdAt": plain["createdAt"],
+        "timestamp": plain.get("timestamp", plain["createdAt"]), "summary": plain.get("summary", {}),
+        "metadata": plain.get("metadata", {}), "payloadBytes": plain.get("payloadBytes", 0),
+        "storedBytes": plain.get("storedBytes", 0), "payloadSha256": plain.get("payloadSha256", ""),
+        "url": run_url(plain["product"], plain["runId"]),
+    }
+
+
+def stats(product: str, items: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    """Stats of a filtered set: insight totals by severity; autopilot success rate of ledgers;
+    guardian pass rate, average accessibility score and total vulnerabilities."""
+    count, complete = 0, True
+    by_severity: dict[str, int] = {}
+    issues = succeeded = failed = ledgers = tests = tests_passed = vulnerabilities = 0
+    scores: list[float] = []
+    for raw in items:
+        if count >= STATS_SCAN_LIMIT:
+            complete = False
+            break
+        count += 1
+        item = to_plain(raw)
+        summary = item.get("summary", {})
+        for severity, n in (summary.get("bySeverity") or {}).items():
+            by_severity[severity] = by_severity.get(severity, 0) + int(n)
+        issues += int(summary.get("diagnosticsCount") or summary.get("issuesCount") or 0)
+        if item.get("type") == "ledger":
+            ledgers += 1
+            succeeded += item.get("status") == "succeeded"
+            failed += item.get("status") == "failed"
+        if item.get("type") == "test-results":
+            tests += 1
+            tests_passed += item.get("passed") is True
+        if isinstance(summary.get("accessibilityScore"), (int, float)):
+            scores.append(float(summary["accessibilityScore"]))
+        vulnerabilities += int(summary.get("vulnerabilities") or 0)
+    base: dict[str, Any] = {"runs": count, "complete": complete}
+    if product == "insight":
+        return {**base, "totalIssues": issues, "bySeverity": by_severity}
+    if product == "autopilot":
+        return {**base, "total": ledgers, "succeeded": succeeded, "failed": failed,
+                "successRate": round(100 * succeeded / ledgers, 1) if ledgers else None}
+    return {**base, "total": tests, "passed": tests_passed, "failed": tests - tests_passed,
+            "passRate": round(100 * tests_passed / tests, 1) if tests else None,
+            "avgAccessibilityScore": round(sum(scores) / len(scores), 1) if scores else None,
+            "totalVulnerabilities": vulnerabilities}
+
+
+def attachments(org_id: str, product: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """Screenshots and reports attached to the run (by its runId or the client's own id)."""
+    found: dict[str, dict[str, Any]] = {}
+    for run_ref in _run_refs(item):
+        for blob in blobs.list_for_run(org_id, product, run_ref):
+            found.setdefault(blob["sha256"], blob)
+    return list(found.values())
+
+
+def _release_attachments(org_id: str, product: str, item: dict[str, Any]) -> int:
+    return sum(blobs.release_run(org_id, product, ref) for ref in _run_refs(item))
+
+
+def _run_refs(item: dict[str, Any]) -> list[str]:
+    refs = [str(item["runId"])]
+    if item.get("externalId"):
+        refs.append(str(item["externalId"]))
+    return refs
+
+
+def _gauge_down(org_id: str, stored: int) -> list[dict[str, Any]]:
+    if stored <= 0:
+        return []
+    return gauge.gauge_entries(org_id, None, -stored)
+
+
+def _release_storage(org_id: str, stored: int) -> None:
+    gauge.release_storage(org_id, stored)
+
+
+def _payload(item: dict[str, Any]) -> Any:
+    body = payloads.get(item["payloadKey"])
+    if body is None:
+        logger.error("run payload missing", extra={"run_id": item["runId"], "key": item["payloadKey"]})
+        return {}
+    settings = get_settings()
+    raw = decoding.gunzip_bounded(body, settings.decompressed_max_bytes, 1 << 30)
+    return json.loads(raw)
+
+
+def _filters(status: str | None, environment: str | None, passed: bool | None,
+             upload_type: str | None) -> ConditionBase | None:
+    conditions = [runs.eq(name, value) for name, value in
+                  (("status", status), ("environment", environment), ("passed", passed), ("type", upload_type))
+                  if value is not None]
+    combined: ConditionBase | None = None
+    for condition in conditions:
+        combined = condition if combined is None else combined & condition
+    return combined
+
+
+def _ms(at: datetime) -> int:
+    return max(0, int(at.timestamp() * 1000))
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(to_plain(key), sort_keys=True).encode()).decode().rstrip("=")
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput("The cursor is not one this list returned.", code="invalid_cursor")
+
+
+def _decode_cursor(cursor: str, org_id: str, product: str, project_id: str | None) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise _bad_cursor() from exc
+    wanted = {"pk", "sk", "gsi1pk", "gsi1sk"} if project_id else {"pk", "sk"}
+    if not isinstance(key, dict) or set(key) != wanted or not all(isinstance(v, str) for v in key.values()):
+        raise _bad_cursor()
+    if key["pk"] != runs.run_pk(org_id, product) or not key["sk"].startswith("RUN#"):
+        raise _bad_cursor()
+    if project_id and key["gsi1pk"] != runs.project_pk(org_id, product, project_id):
+        raise _bad_cursor()
+    return key
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_offset(cursor: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset = data["o"]
+    except (ValueError, binascii.Error, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise _bad_cursor()
+    return offset

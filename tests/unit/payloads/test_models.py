@@ -1,0 +1,83 @@
+"""Payload models accept the sample workspace and the known variants, keep extra fields, and
+refuse what is not a payload of their type."""
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.errors import InvalidInput
+from chalicelib.models.payloads import autopilot, guardian, insight, resolve, type_names
+from tests.api.uploads_inline.helpers import FIXTURES, fixture
+
+
+@pytest.mark.parametrize(("product", "upload_type"), sorted(FIXTURES))
+def test_sample_workspace_files_validate(product, upload_type):
+    model = resolve(product, upload_type).model
+    assert model is not None
+    parsed = model.model_validate(fixture(product, upload_type))
+    assert parsed.model_dump(by_alias=True, exclude_unset=True)
+
+
+def test_extra_fields_are_kept():
+    parsed = insight.AnalysisResults.model_validate({"diagnostics": {"a": [{"message": "m", "novel": 1}]}, "tool": "x"})
+    assert parsed.model_extra == {"tool": "x"}
+    assert parsed.diagnostics["a"][0].model_extra == {"novel": 1}
+
+
+@pytest.mark.parametrize(("raw", "word"), [(0, "error"), (1, "warning"), (2, "info"), (3, "hint"), ("Error", "error"),
+                                            ("Information", "info"), ("warn", "warning"), (None, "info"), ("2", "info")])
+def test_severity_normalized(raw, word):
+    d = insight.Diagnostic.model_validate({"message": "m", "severity": raw})
+    assert d.severity == word
+
+
+def test_code_forms():
+    assert insight.Diagnostic.model_validate({"message": "m", "code": 2304}).code == "2304"
+    assert insight.Diagnostic.model_validate({"message": "m", "code": {"value": "x", "target": "u"}}).code == "x"
+
+
+@pytest.mark.parametrize("bad", [{}, {"diagnostics": 3}, {"diagnostics": {"a": [{"severity": "error"}]}},
+                                 {"diagnostics": {"a": [{"message": "m", "line": -1}]}}, [1]])
+def test_analysis_results_refused(bad):
+    with pytest.raises(ValidationError):
+        insight.AnalysisResults.model_validate(bad)
+
+
+def test_ledger_needs_run_id_and_edits_list():
+    with pytest.raises(ValidationError):
+        autopilot.Ledger.model_validate({"phase": "completed", "edits": []})
+    with pytest.raises(ValidationError):
+        autopilot.Ledger.model_validate({"runId": "r", "edits": "nope"})
+    assert autopilot.Ledger.model_validate({"runId": "r"}).edits == []
+
+
+def test_variant_shapes():
+    assert len(autopilot.RunHistory.model_validate([{"runId": "a"}, {"runId": "b"}]).runs) == 2
+    trust = autopilot.RecipeTrust.model_validate({"recipes": {"a": {"trust": 0.5}, "b": 0.9}})
+    assert [(r.id, r.trust) for r in trust.recipes] == [("a", 0.5), ("b", 0.9)]
+    snap = autopilot.Snapshot.model_validate({"snapshotId": "s", "files": {"a.ts": "x"}})
+    assert snap.files[0].path == "a.ts"
+
+
+def test_test_results_need_url_and_id():
+    with pytest.raises(ValidationError):
+        guardian.TestResults.model_validate({"testRunId": "t", "tests": []})
+    outcome = [t.outcome for t in guardian.TestResults.model_validate(
+        {"testRunId": "t", "url": "u", "tests": [{"status": "PASSED"}, {"passed": False}, {"status": "skipped"}, {}]}).tests]
+    assert outcome == ["passed", "failed", "skipped", "passed"]
+
+
+def test_lighthouse_scores_are_fractions():
+    with pytest.raises(ValidationError):
+        guardian.LighthouseReport.model_validate({"categories": {"performance": {"score": 91}}})
+
+
+def test_types_resolve():
+    assert resolve("insight", "detector-security").name == "detector"
+    assert resolve("guardian", "screenshot").binary
+    assert "detector-<name>" in type_names("insight")
+    for product, name, code in (("nope", "ledger", "unknown_product"), ("insight", "ledger", "unknown_type"),
+                                ("insight", "detector-BAD NAME", "unknown_type")):
+        with pytest.raises(InvalidInput) as err:
+            resolve(product, name)
+        assert err.value.code == code

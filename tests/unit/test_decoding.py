@@ -1,0 +1,84 @@
+"""Strict base64, the bounded gunzip (size and ratio caps, at most cap + one chunk held) and JSON."""
+from __future__ import annotations
+
+import base64
+import gzip
+import zlib
+
+import pytest
+
+from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.services import decoding
+
+MB = 1024 * 1024
+
+
+def test_base64_round_trip_and_line_breaks():
+    raw = bytes(range(256)) * 10
+    encoded = base64.b64encode(raw).decode()
+    assert decoding.b64decode(encoded) == raw
+    wrapped = "\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
+    assert decoding.b64decode(wrapped) == raw
+
+
+@pytest.mark.parametrize("bad", ["abc", "a*bc", "ééé=", "QU=JD"])
+def test_invalid_base64(bad):
+    with pytest.raises(InvalidInput) as err:
+        decoding.b64decode(bad)
+    assert err.value.code == "invalid_base64"
+
+
+def test_gunzip_round_trip():
+    raw = b'{"diagnostics": {}}' * 1000
+    assert decoding.gunzip_bounded(gzip.compress(raw), 64 * MB, 200) == raw
+
+
+def test_bomb_is_refused_after_reading_at_most_cap_plus_a_chunk(monkeypatch):
+    bomb = gzip.compress(b"\0" * (1024 * MB), 9)  # ~1 MB expanding to 1 GiB
+    produced: list[int] = []
+    real = zlib.decompressobj
+
+    class Spy:
+        def __init__(self, *a, **k):
+            self._d = real(*a, **k)
+
+        def decompress(self, data, max_length=0):
+            out = self._d.decompress(data, max_length)
+            produced.append(len(out))
+            return out
+
+        def __getattr__(self, name):
+            return getattr(self._d, name)
+
+    monkeypatch.setattr(decoding.zlib, "decompressobj", Spy)
+    with pytest.raises(PayloadTooLarge) as err:
+        decoding.gunzip_bounded(bomb, 64 * MB, 10_000)
+    assert err.value.code == "decompression_limit"
+    assert sum(produced) <= 64 * MB + decoding.CHUNK
+    assert max(produced) <= decoding.CHUNK
+
+
+def test_ratio_cap_applies_above_the_floor():
+    raw = b"a" * (3 * MB)
+    packed = gzip.compress(raw, 9)
+    assert len(raw) > len(packed) * 200
+    with pytest.raises(PayloadTooLarge):
+        decoding.gunzip_bounded(packed, 64 * MB, 200)
+    assert decoding.gunzip_bounded(packed, 64 * MB, 10_000) == raw
+    small = b"b" * (decoding.RATIO_FLOOR // 2)  # very repetitive but tiny: allowed
+    assert decoding.gunzip_bounded(gzip.compress(small, 9), 64 * MB, 2) == small
+
+
+@pytest.mark.parametrize("bad", [b"not gzip", gzip.compress(b"x" * 1000)[:-10], gzip.compress(b"{}") + b"garbage", b""])
+def test_invalid_gzip(bad):
+    with pytest.raises(InvalidInput) as err:
+        decoding.gunzip_bounded(bad, MB, 200)
+    assert err.value.code == "invalid_gzip"
+
+
+def test_parse_json():
+    assert decoding.parse_json(b'{"a": 1}') == {"a": 1}
+    for bad in (b"{", b"\xff\xfe", b""):
+        with pytest.raises(InvalidInput) as err:
+            decoding.parse_json(bad)
+        assert err.value.code == "invalid_json"
