@@ -154,6 +154,9 @@ def test_delete_removes_item_object_and_idempotency(client, org: Org):
     assert response.status_code == 200, response.body
     assert body(response)["bytesFreed"] > 0
     assert run_items() == [] and payload_objects() == []
+    usage = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-usage")
+    gauge = usage.get_item(Key={"pk": "ORG#acme", "sk": "GAUGE#storage_bytes"})["Item"]
+    assert int(gauge["used"]) == 0
     idem = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="odavl-test-idempotency")["Items"]
     assert idem == []
     assert_error_shape(get(client, org, f"/v1/runs/autopilot/{rid}"), 404, "not_found")
