@@ -34,3 +34,18 @@ def test_daily_retention_handler_returns_its_summary(client):
         result = client.lambda_.invoke("daily_retention", _event(client))
     payload = result.payload if isinstance(result.payload, dict) else json.loads(result.payload)
     assert {"runsDeleted", "filesDeleted", "uploadsAborted", "jobsDeleted", "idempotencyDeleted", "bytesFreed"} <= set(payload)
+    assert payload["failures"] == []  # (chalice's test context allows 3 s: ``complete`` depends on speed)
+
+
+def test_handlers_stop_before_the_lambda_times_out():
+    from types import SimpleNamespace
+
+    from chalicelib.routes.maintenance import _seconds_left
+
+    event = SimpleNamespace(context=SimpleNamespace(get_remaining_time_in_millis=lambda: 900_000))
+    assert _seconds_left(event, 600) == 600
+    event.context.get_remaining_time_in_millis = lambda: 100_000
+    assert _seconds_left(event, 600) == 85
+    event.context.get_remaining_time_in_millis = lambda: 3_000
+    assert _seconds_left(event, 600) == 1
+    assert _seconds_left(SimpleNamespace(), 600) == 600
