@@ -37,7 +37,7 @@ class UploadQueue:
 
     def __init__(self, path: Path | None = None, lock_timeout: float = 60.0) -> None:
         self.path = path or queue_path()
-        self.lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout, mode=0o600)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout, mode=0o600, poll_interval=0.01)
 
     def _read(self) -> list[dict[str, Any]]:
         try:
