@@ -11,9 +11,12 @@ from chalicelib.web import Reply, RequestContext, route
 bp = Blueprint(__name__)
 
 
-def _require_product_scope(ctx: RequestContext, product: str) -> None:
-    if product in catalog.PRODUCTS:
-        assert ctx.principal is not None
+def _require_product_scope(ctx: RequestContext, product: str, kind: str = "") -> None:
+    """Uploads of a product need ``<product>:write``; storage files seen through this door, ``storage:write``."""
+    assert ctx.principal is not None
+    if kind == sessions.FILE:
+        ctx.principal.require("storage:write")
+    elif product in catalog.PRODUCTS:
         ctx.principal.require(f"{product}:write")
 
 
@@ -31,7 +34,7 @@ def create_upload(ctx: RequestContext, body: CreateUploadRequest) -> Reply:
        response=UploadInstructions, tags=("uploads",), errors=(404,))
 def get_upload(ctx: RequestContext, uploadId: str) -> dict:
     session = sessions.get(ctx.org_id, uploadId)
-    _require_product_scope(ctx, session.get("product", ""))
+    _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
     return sessions.describe(ctx.org_id, uploadId)
 
 
@@ -39,7 +42,7 @@ def get_upload(ctx: RequestContext, uploadId: str) -> dict:
        body=CompleteUploadRequest, response=UploadCompleted, tags=("uploads",), errors=(400, 404, 409, 415, 429))
 def complete_upload(ctx: RequestContext, body: CompleteUploadRequest, uploadId: str) -> Reply:
     session = sessions.get(ctx.org_id, uploadId)
-    _require_product_scope(ctx, session.get("product", ""))
+    _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
     parts = [p.model_dump(by_alias=True) for p in body.parts] if body.parts else None
     assert ctx.principal is not None
     status, answer = completion.complete(ctx.org_id, ctx.principal.plan, uploadId, parts)
@@ -50,6 +53,6 @@ def complete_upload(ctx: RequestContext, body: CompleteUploadRequest, uploadId: 
        tags=("uploads",), errors=(404, 409))
 def abort_upload(ctx: RequestContext, uploadId: str) -> Reply:
     session = sessions.get(ctx.org_id, uploadId)
-    _require_product_scope(ctx, session.get("product", ""))
+    _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
     sessions.abort(ctx.org_id, uploadId)
     return Reply(None, status=204)

@@ -5,6 +5,7 @@ A failed verification deletes the object and the session and records nothing. Co
 idempotent: a completed session answers its stored result again."""
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from chalicelib import clock
@@ -138,7 +139,7 @@ def _to_ingest(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, di
 
     job = jobs.enqueue_ingest(
         session["orgId"], plan, product=session["product"], upload_type=session["type"],
-        project_id=session.get("projectId") or "", metadata=dict(session.get("metadata") or {}),
+        project_id=session.get("projectId") or "", metadata=json.loads(session.get("metadataJson") or "{}"),
         s3_key=session["key"], size=int(session["size"]), sha256=sha256,
         compressed=session["contentType"] == "application/gzip", idempotency_key=f"upload:{session['uploadId']}",
         upload_id=session["uploadId"],

@@ -3,6 +3,7 @@ abort, and the retention sweep of abandoned ones. One record per session in the 
 the storage API's uploads are sessions of kind ``file`` and share everything here."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -45,9 +46,21 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
     record = {
         "kind": kind, "product": request["product"], "type": request["type"], "fileName": link["fileName"],
         "contentType": request["contentType"], "size": request["size"], "sha256": sha256,
-        "projectId": link["projectId"], "runId": link["runId"], "metadata": request.get("metadata") or {},
+        "projectId": link["projectId"], "runId": link["runId"], "metadataJson": _metadata_json(request.get("metadata")),
     }
     return 201, create(org_id, upload_id, staging_key(org_id, upload_id), record)
+
+
+MAX_METADATA_BYTES = 8 * 1024
+
+
+def _metadata_json(metadata: dict[str, Any] | None) -> str:
+    """Metadata kept as JSON text (any JSON values, no DynamoDB type limits), at most 8 KiB."""
+    text = json.dumps(metadata or {}, separators=(",", ":"), ensure_ascii=False)
+    if len(text.encode()) > MAX_METADATA_BYTES:
+        raise InvalidInput(f"metadata may hold at most {MAX_METADATA_BYTES} bytes of JSON.", code="validation_failed",
+                           details={"field": "metadata", "limit": MAX_METADATA_BYTES})
+    return text
 
 
 def _exists(org_id: str, blob: dict[str, Any], link: dict[str, Any], size: int) -> dict[str, Any]:
@@ -154,9 +167,19 @@ def abort_abandoned(older_than: timedelta, limit: int = 100) -> int:
     for upload in objects.list_multipart_uploads("orgs/"):
         if count >= limit:
             break
-        if objects.initiated_before(upload, cutoff):
+        if objects.initiated_before(upload, cutoff) and not _live_session_owns(upload["key"], clock.iso(cutoff)):
             objects.abort_multipart(upload["key"], upload["uploadId"])
             count += 1
     if count:
         logger.info("aborted abandoned uploads", extra={"count": count})
     return count
+
+
+def _live_session_owns(key: str, cutoff: str) -> bool:
+    """Whether a multipart upload belongs to a session still within its time (never trust S3's
+    'Initiated' alone: emulators report a fixed date, and clocks drift)."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != "orgs" or parts[2] != "uploads":
+        return False
+    session = file_store.get_session(parts[1], parts[3])
+    return session is not None and session["status"] == "pending" and session["createdAt"] >= cutoff

@@ -93,7 +93,8 @@ def test_release_run_frees_only_unshared_blobs(client, org: Org):
 def test_large_json_goes_through_multipart_and_an_ingest_job(client, org: Org):
     data = b'{"diagnostics": {}, "pad": "' + b"x" * (12 * MB) + b'"}'
     response = start(client, org, data, product="insight", type="analysis-results", fileName="p.json",
-                     contentType="application/json", testRunId=None)
+                     contentType="application/json", testRunId=None,
+                     metadata={"branch": "main", "score": 0.5, "nested": {"a": [1, 2.5, None]}})
     assert response.status_code == 201, response.body
     answer = body(response)
     assert answer["method"] == "MULTIPART" and answer["partSize"] == 8 * MB and len(answer["parts"]) == 2
@@ -102,6 +103,8 @@ def test_large_json_goes_through_multipart_and_an_ingest_job(client, org: Org):
     assert response.status_code == 202, response.body
     done = body(response)
     assert done["jobId"]
+    job = client.http.get(f"/v1/jobs/{done['jobId']}", headers=org.headers)
+    assert job.status_code == 200, job.body
     assert keys() == [f"orgs/acme/uploads/{answer['uploadId']}"]
     again = complete(client, org, answer["uploadId"], parts)
     assert again.status_code == 202 and body(again)["jobId"] == done["jobId"]
@@ -146,6 +149,8 @@ def test_failed_verification_deletes_the_object_and_records_nothing(client, org:
     ({"size": 10 ** 15}, "validation_failed"),
     ({"sha256": "abc"}, "validation_failed"),
     ({"testRunId": None}, "validation_failed"),
+    ({"testRunId": "a#b"}, "validation_failed"),
+    ({"metadata": {"big": "x" * 9000}}, "validation_failed"),
 ])
 def test_bad_requests_are_400_and_change_nothing(client, org: Org, change: dict, code: str):
     before = file_items()
@@ -193,3 +198,40 @@ def test_key_without_product_write_scope_is_403(client, org: Org):
                                     body=json.dumps({"name": "ro", "scopes": ["runs:read"]})))
     reader = Org("acme", created["key"])
     assert_error_shape(start(client, reader, PNG), 403, "missing_scope")
+
+
+def test_storage_sessions_need_storage_write_through_this_door_too(client, org: Org):
+    from tests.api.storage.test_storage import ask
+
+    pending = body(ask(client, org))
+    created = body(client.http.post("/v1/api-keys", headers=org.headers,
+                                    body=json.dumps({"name": "g", "scopes": ["guardian:write"]})))
+    writer = Org("acme", created["key"])
+    assert_error_shape(complete(client, writer, pending["fileId"]), 403, "missing_scope")
+    assert_error_shape(client.http.delete(f"/v1/uploads/{pending['fileId']}", headers=writer.headers), 403)
+
+
+def test_abort_abandoned_sweeps_old_sessions_and_stray_multipart_uploads(client, org: Org):
+    from datetime import timedelta
+
+    from chalicelib import clock
+    from chalicelib.services import uploads
+
+    data = b"{" + b" " * (9 * MB) + b"}"
+    json_upload = dict(product="insight", type="analysis-results", fileName="p.json", contentType="application/json",
+                       testRunId=None)
+    with clock.frozen(datetime.now(timezone.utc) - timedelta(days=2)):
+        old = body(start(client, org, data, **json_upload))
+    fresh = body(start(client, org, data + b" ", **json_upload))
+    send_parts(old, data, [1])
+    assert uploads.abort_abandoned(timedelta(days=1), 10) == 1
+    assert len(s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])) == 1  # the fresh one lives on
+    assert_error_shape(client.http.get(f"/v1/uploads/{old['uploadId']}", headers=org.headers), 404)
+    assert client.http.get(f"/v1/uploads/{fresh['uploadId']}", headers=org.headers).status_code == 200
+    s3().create_multipart_upload(Bucket=BUCKET, Key="orgs/acme/uploads/stray")  # no session: S3's date decides
+    assert uploads.abort_abandoned(timedelta(days=1), 10) == 1
+    assert [u["Key"] for u in s3().list_multipart_uploads(Bucket=BUCKET)["Uploads"]] == [
+        f"orgs/acme/uploads/{fresh['uploadId']}"]
+    with clock.frozen(datetime.now(timezone.utc) + timedelta(days=2)):
+        assert uploads.abort_abandoned(timedelta(days=1), 10) == 1
+    assert s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
