@@ -16,7 +16,7 @@ class PayloadModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-def _to_text(value: Any) -> Any:
+def to_text(value: Any) -> Any:
     """Codes arrive as strings, numbers or ``{"value": ..., "target": ...}`` objects."""
     if value is None or isinstance(value, str):
         return value
@@ -25,11 +25,11 @@ def _to_text(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, dict) and "value" in value:
-        return _to_text(value["value"])
+        return to_text(value["value"])
     return json.dumps(value, sort_keys=True)[:200]
 
 
-LooseText = Annotated[str | None, BeforeValidator(_to_text)]
+LooseText = Annotated[str | None, BeforeValidator(to_text)]
 
 # VS Code's DiagnosticSeverity numbers, and the spellings the tools use.
 _SEVERITY_NUMBERS = {0: "error", 1: "warning", 2: "info", 3: "hint"}

@@ -6,18 +6,26 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from chalicelib.models.payloads.common import LooseText, PayloadModel, Severity
+from chalicelib.models.payloads.common import LooseText, PayloadModel, Severity, to_text, normalize_severity
 
 
 class Diagnostic(PayloadModel):
     """One problem as the panel exports it (1-based line and column)."""
 
-    severity: Severity = "info"
+    severity: str | int | None = None  # words or VS Code's numbers: ``normalize_severity`` when counting
     message: str = Field(max_length=20_000)
-    source: LooseText = None
-    code: LooseText = None
+    source: str | None = None
+    code: str | int | dict[str, Any] | None = None  # "no-unused-vars", 2304 or {"value": ..., "target": ...}
     line: int | None = Field(default=None, ge=0)
     column: int | None = Field(default=None, ge=0)
+
+    @property
+    def severity_word(self) -> str:
+        return normalize_severity(self.severity)
+
+    @property
+    def code_text(self) -> str | None:
+        return to_text(self.code)
 
 
 class AnalysisResults(PayloadModel):

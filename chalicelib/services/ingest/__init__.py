@@ -84,7 +84,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         raise PayloadTooLarge("The payload is larger than any run may be.", code="payload_too_large",
                               details={"limit": settings.decompressed_max_bytes, "size": len(raw_json)})
     _check_metadata(metadata)
-    payload = _validate(kind, _parse(raw_json))
+    payload = _validate(kind, raw_json)
     summary: Summary = SUMMARIZERS[product].summarize(upload_type, payload)
     natural_id = getattr(payload, kind.natural_id) if kind.natural_id else None
 
@@ -166,19 +166,16 @@ def _result(original: dict[str, Any], product: str, upload_type: str, created: b
                         str(original["url"]), created=created)
 
 
-def _parse(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-        raise InvalidInput("The payload is not valid JSON.", code="invalid_json", details={"reason": str(exc)[:200]}) from exc
-
-
-def _validate(kind: UploadType, data: Any) -> Any:
+def _validate(kind: UploadType, raw: bytes) -> Any:
+    """Parse and validate in one pass (pydantic-core's JSON parser: no intermediate dicts)."""
     assert kind.model is not None
     try:
-        return kind.model.model_validate(data)
+        return kind.model.model_validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise InvalidInput("The payload is not valid JSON.", code="invalid_json",
+                               details={"reason": str(errors[0]["msg"])[:200]}) from exc
         problems = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
                     for e in errors[:MAX_REPORTED_ERRORS]]
         raise InvalidInput(f"The payload is not a valid {kind.product} {kind.name}.", code="validation_failed",

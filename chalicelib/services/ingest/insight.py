@@ -10,7 +10,7 @@ from chalicelib.services.ingest.summary import Summary, count_by, first_list
 
 def summarize(upload_type: str, payload: Any) -> Summary:
     if isinstance(payload, insight.AnalysisResults):
-        severities = [d.severity for diags in payload.diagnostics.values() for d in diags]
+        severities = [d.severity_word for diags in payload.diagnostics.values() for d in diags]
         files_with = sum(1 for diags in payload.diagnostics.values() if diags)
         return Summary(timestamp=_timestamp(payload), fields={
             "diagnosticsCount": len(severities), "filesCount": files_with, "bySeverity": count_by(severities),

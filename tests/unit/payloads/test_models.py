@@ -28,12 +28,12 @@ def test_extra_fields_are_kept():
                                             ("Information", "info"), ("warn", "warning"), (None, "info"), ("2", "info")])
 def test_severity_normalized(raw, word):
     d = insight.Diagnostic.model_validate({"message": "m", "severity": raw})
-    assert d.severity == word
+    assert d.severity_word == word
 
 
 def test_code_forms():
-    assert insight.Diagnostic.model_validate({"message": "m", "code": 2304}).code == "2304"
-    assert insight.Diagnostic.model_validate({"message": "m", "code": {"value": "x", "target": "u"}}).code == "x"
+    assert insight.Diagnostic.model_validate({"message": "m", "code": 2304}).code_text == "2304"
+    assert insight.Diagnostic.model_validate({"message": "m", "code": {"value": "x", "target": "u"}}).code_text == "x"
 
 
 @pytest.mark.parametrize("bad", [{}, {"diagnostics": 3}, {"diagnostics": {"a": [{"severity": "error"}]}},
