@@ -90,16 +90,17 @@ def network_error(exc: httpx.HTTPError, url: str) -> CliError:
 class ApiClient:
     """Thin wrapper over httpx.Client: auth header, JSON in and out, errors as CliError."""
 
-    def __init__(self, settings: Settings, *, timeout: float = 30.0, require_key: bool = True) -> None:
+    def __init__(self, settings: Settings, *, timeout: float = 30.0, require_key: bool = True,
+                 transport: httpx.BaseTransport | None = None) -> None:
         if require_key and not settings.api_key:
             raise NotLoggedIn()
         self.settings = settings
         headers = {"User-Agent": f"odavl-cli/{__version__}", "Accept": "application/json"}
         if settings.api_key:
             headers["Authorization"] = f"Bearer {settings.api_key}"
-        self.http = httpx.Client(base_url=settings.api_url, headers=headers, timeout=timeout)
+        self.http = httpx.Client(base_url=settings.api_url, headers=headers, timeout=timeout, transport=transport)
         # A second client without our auth header, for presigned S3 URLs.
-        self.raw = httpx.Client(timeout=max(timeout, 120.0))
+        self.raw = httpx.Client(timeout=max(timeout, 120.0), transport=transport)
 
     def close(self) -> None:
         self.http.close()
