@@ -235,3 +235,14 @@ def test_abort_abandoned_sweeps_old_sessions_and_stray_multipart_uploads(client,
     with clock.frozen(datetime.now(timezone.utc) + timedelta(days=2)):
         assert uploads.abort_abandoned(timedelta(days=1), 10) == 1
     assert s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+def test_wrong_part_etag_is_400_and_the_upload_can_still_complete(client, org: Org):
+    data = b"[" + b" " * (9 * MB) + b"]"
+    answer = body(start(client, org, data, product="autopilot", type="ledger", fileName="l.json",
+                        contentType="application/json", testRunId=None))
+    parts = send(answer, data)
+    wrong = [{**parts[0], "etag": '"0000"'}, parts[1]]
+    assert_error_shape(complete(client, org, answer["uploadId"], wrong), 400, "invalid_parts")
+    assert_error_shape(complete(client, org, answer["uploadId"], parts[:1]), 400, "invalid_parts")
+    assert complete(client, org, answer["uploadId"], parts).status_code == 202
