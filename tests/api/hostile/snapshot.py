@@ -3,11 +3,13 @@ in-progress multipart uploads) and the ingest queues' depths. Two pictures taken
 request must be equal.
 
 What is left out, and why (each changes on every authenticated request by design, not because
-the request was accepted):
-- api-keys ``lastUsedAt``: authentication records the key's use (at most once a minute).
-- usage items of the ``api_calls`` metric: every authenticated call is metered, rejected or not.
-- rate-limit items (usage items whose key names a rate window): every call spends a token.
-Everything else — other usage metrics, every other attribute of a key — must stay the same.
+the request was accepted; layouts from chalicelib/store/usage.py and api_keys.py):
+- api-keys attribute ``lastUsedAt``: authentication records the key's use (at most once a minute).
+- usage counter items ``pk=ORG#<org>, sk=PERIOD#<YYYY-MM>#api_calls``: every authenticated call is
+  metered, refused or not.
+- usage rate-window items ``pk=KEY#<keyId>, sk=RATE#<minute>``: every call spends from its key's window.
+Everything else — other metrics' counters, the storage gauge, event markers, history, every other
+attribute of a key — must stay the same.
 """
 from __future__ import annotations
 
@@ -18,24 +20,21 @@ from chalicelib.config import TABLE_NAMES, get_settings
 from chalicelib.store import clients
 
 VOLATILE_KEY_ATTRIBUTES = {"lastUsedAt"}
-RATE_MARKERS = ("RATE#", "RATE", "ratelimit", "rate-limit", "rl#")
-API_CALLS = "api_calls"
 
 
 def _is_volatile_usage(item: dict[str, Any]) -> bool:
-    """Usage items for api_calls metering or rate limiting (see module docstring)."""
-    text = " ".join(str(item.get(k, {}).get("S", "")) for k in ("pk", "sk", "metric", "kind"))
-    return API_CALLS in text or any(marker.lower() in text.lower() for marker in RATE_MARKERS)
+    """The api_calls counter and rate-window items (see the module docstring)."""
+    pk, sk = item.get("pk", {}).get("S", ""), item.get("sk", {}).get("S", "")
+    api_calls_counter = pk.startswith("ORG#") and sk.startswith("PERIOD#") and sk.endswith("#api_calls")
+    rate_window = pk.startswith("KEY#") and sk.startswith("RATE#")
+    return api_calls_counter or rate_window
 
 
 def _normalize(logical: str, item: dict[str, Any]) -> dict[str, Any] | None:
     if logical == "api-keys":
         return {k: v for k, v in item.items() if k not in VOLATILE_KEY_ATTRIBUTES}
-    if logical == "usage":
-        if _is_volatile_usage(item):
-            return None
-        # A per-period item holding several metric counters: drop only the api_calls counter.
-        return {k: v for k, v in item.items() if API_CALLS not in k}
+    if logical == "usage" and _is_volatile_usage(item):
+        return None
     return item
 
 
