@@ -147,3 +147,25 @@ def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(c
     assert sum(len(v) for v in listed.values()) == len(queued)
     assert {r["runId"] for v in listed.values() for r in v} == run_ids
     assert "Queue is empty" in cli("sync", "process-queue").stdout
+
+
+def test_silent_quiets_auxiliary_files_and_the_main_result_prints_its_dashboard_url(cli: Cli, ws: Path):
+    result = cli("guardian", "upload", "--workspace", str(ws), "--silent")
+    assert result.code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and "test-results" in lines[0]
+    url = lines[0].split("→ ")[1].strip()
+    assert url.startswith("http") and "/guardian/" in url
+    assert "screenshot" not in result.output and "lighthouse" not in result.output
+
+
+def test_process_queue_drops_what_the_server_refuses_and_shows_why(cli: Cli, ws: Path):
+    down = {"ODAVL_CLOUD_API": f"http://127.0.0.1:{free_port()}"}
+    export = ws / ".odavl" / "problems-panel-export.json"
+    assert cli("insight", "upload", "--workspace", str(ws), **down).code == 0
+    export.write_text(json.dumps({"diagnostics": "not a mapping"}))  # the queued file changed meanwhile
+    report = cli("sync", "process-queue")
+    assert report.code == 1
+    assert "dropped" in report.stderr and "400" in report.stderr
+    assert "Processed 2: 1 succeeded, 1 failed (1 dropped); 0 left in the queue." in report.stdout
+    assert UploadQueue(cli.home / "queue" / "uploads.json").items() == []

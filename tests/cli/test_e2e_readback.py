@@ -48,6 +48,12 @@ def test_a_large_result_goes_through_the_uploads_door_and_its_ingest_job(cli: Cl
     assert json.loads(stored) == data
     human = cli("jobs", "show", done[0]["jobId"])
     assert human.code == 0 and "succeeded" in human.stdout
+    assert done[0]["jobId"] in cli("jobs", "list").stdout
+    # A finished job can be neither cancelled nor retried: a one-line 409, no traceback.
+    for action in ("cancel", "retry"):
+        refused = cli("jobs", action, done[0]["jobId"])
+        assert refused.code == 1 and "409" in refused.stderr, refused.output
+        assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_usage_and_history(cli: Cli, ws: Path):
