@@ -8,14 +8,16 @@ from chalice import Blueprint, Cron
 
 from chalicelib.models.usage import HistoryQuery, IncrementRequest, IncrementResult, UsageHistory, UsageView
 from chalicelib.services.usage import report, rollover
-from chalicelib.services.usage.meter import meter_request
+from chalicelib.services.usage.meter import give_back_forbidden, meter_request
 from chalicelib.web import RequestContext, route
-from chalicelib.web.route import AFTER_AUTH_HOOKS
+from chalicelib.web.route import AFTER_AUTH_HOOKS, ERROR_HOOKS
 
 bp = Blueprint(__name__)
 
 if meter_request not in AFTER_AUTH_HOOKS:
     AFTER_AUTH_HOOKS.append(meter_request)
+if give_back_forbidden not in ERROR_HOOKS:
+    ERROR_HOOKS.append(give_back_forbidden)
 
 
 def _plan(ctx: RequestContext) -> str:

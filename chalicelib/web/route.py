@@ -58,6 +58,9 @@ REGISTRY: list[RouteSpec] = []
 # Hooks run after authentication and before the handler (metering, rate limits).
 # Each receives the context and may raise an ApiError or add response headers.
 AFTER_AUTH_HOOKS: list[Callable[["RequestContext"], None]] = []
+# Hooks run when a request ends in an ApiError (e.g. metering gives back a call answered 403 by a
+# scope check inside the handler). They must not raise; a failure is logged and ignored.
+ERROR_HOOKS: list[Callable[["RequestContext", ApiError], None]] = []
 
 
 @dataclass
@@ -148,6 +151,11 @@ def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[
         result = _run(spec, fn, ctx, params)
         response = _render(spec, ctx, result)
     except ApiError as exc:
+        for error_hook in ERROR_HOOKS:
+            try:
+                error_hook(ctx, exc)
+            except Exception:  # never mask the client's answer
+                logger.exception("error hook failed")
         response = error_response(exc, request_id)
         response.headers.update({k: v for k, v in ctx.response_headers.items() if k not in response.headers})
     except Exception:  # a bug: never leak details, always the documented shape

@@ -2,7 +2,8 @@
 key's rate window and in the organization's monthly ``api_calls`` — both or neither, so a blocked
 client costs exactly one (refused) conditional write and a refused request counts nothing.
 
-It runs after authentication and the scope check, so 401 and 403 answers count nothing.
+It runs after authentication and the scope check, so 401 and 403 answers count nothing; a 403 from
+a scope check inside the handler (``<product>:write`` on the upload doors) gives the call back.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from chalicelib.store import transact
 from chalicelib.store import usage as store
 
 CONFLICT_RETRIES = 3
+QUOTA_HEADERS = ("X-Quota-Limit", "X-Quota-Remaining", "X-Quota-Reset", "RateLimit-Policy", "RateLimit")
 
 
 def meter_request(ctx: Any) -> None:
@@ -43,7 +45,25 @@ def meter_request(ctx: Any) -> None:
             if "TransactionConflict" not in exc.reasons or attempt == CONFLICT_RETRIES:
                 raise
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # another writer holds a counter; brief jitter
+    ctx.metered_keys = [items_key(item) for item in items]
     ctx.response_headers.update(success_headers(p.org_id, p.key_id, p.plan, limit, period, now))
+
+
+def give_back_forbidden(ctx: Any, exc: Any) -> None:
+    """Error hook: a request the handler refused with 403 counts nothing (rate window and api_calls)."""
+    keys = getattr(ctx, "metered_keys", None)
+    if not keys or getattr(exc, "status", None) != 403:
+        return
+    ctx.metered_keys = None
+    transact.write([store.give_back_entry(key) for key in keys])
+    for name in QUOTA_HEADERS:
+        ctx.response_headers.pop(name, None)
+
+
+def items_key(item: dict[str, Any]) -> dict[str, str]:
+    """The plain key of a transaction Update entry."""
+    key = item["Update"]["Key"]
+    return {"pk": key["pk"]["S"], "sk": key["sk"]["S"]}
 
 
 def success_headers(org_id: str, key_id: str, plan: str, limit: int | None, period: str, now: Any) -> dict[str, str]:

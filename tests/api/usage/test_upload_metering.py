@@ -3,15 +3,17 @@ retries count once, a FREE organization's 11th Insight analysis is refused with 
 and the storage gauge follows stored sizes through uploads and (repeated) deletes."""
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timezone
 
 from chalicelib import clock
-from chalicelib.services import usage
+from chalicelib.services import secrets, usage
+from chalicelib.services.usage import periods
 from chalicelib.store import runs as run_store
 from chalicelib.store import usage as store
 from tests.api.uploads_inline.helpers import fixture, upload
-from tests.conftest import assert_error_shape, body, make_org
+from tests.conftest import Org, assert_error_shape, body, make_org
 
 NOV = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 QUOTA_HEADERS = ("Retry-After", "X-Quota-Limit", "X-Quota-Remaining", "X-Quota-Reset", "RateLimit-Policy", "RateLimit")
@@ -73,3 +75,16 @@ def test_storage_gauge_follows_uploads_and_repeated_deletes(client, org):
     assert 0 < len(remaining) < len(set(runs))
     stored = sum(int(run_store.get("acme", "insight", run_id)["storedBytes"]) for run_id in remaining)
     assert usage.storage_used("acme") == stored
+
+
+def test_upload_refused_by_the_product_scope_counts_nothing(client, org):
+    made = client.http.post("/v1/api-keys", headers=org.headers,
+                            body=json.dumps({"name": "guardian-only", "scopes": ["guardian:write"]}))
+    limited = Org("acme", body(made)["key"])
+    before = counters("acme").get("api_calls", 0)
+    with clock.frozen(NOV):
+        refused = upload(client, limited, "insight", "analysis-results", analysis(1), key="nope")
+    assert_error_shape(refused, 403)
+    assert "X-Quota-Remaining" not in refused.headers
+    assert counters("acme").get("api_calls", 0) == before
+    assert store.rate_used(secrets.parse(limited.key).key_id, periods.minute_of(NOV)) == 0
