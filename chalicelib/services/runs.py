@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from boto3.dynamodb.conditions import ConditionBase
@@ -33,6 +33,10 @@ def list_runs(org_id: str, product: str, *, project_id: str | None = None, statu
               limit: int = 20) -> dict[str, Any]:
     """A page of runs, newest first, with the stats of every run matching the filters."""
     check_product(product)
+    since, until = _utc(since), _utc(until)
+    if since and until and since > until:
+        raise InvalidInput("'from' must not be after 'to'.", code="validation_failed",
+                           details={"from": since.isoformat(), "to": until.isoformat()})
     filters = _filters(status, environment, passed, upload_type)
     sk_from = f"RUN#{_ms(since):012x}" if since else None
     sk_to = f"RUN#{_ms(until):012x}g" if until else None
@@ -101,7 +105,9 @@ def list_expired(org_id: str, product: str, older_than: datetime, limit: int | N
     """Run ids of an organization's product uploaded before ``older_than``, oldest first (a key
     range: no scan). The retention job deletes each with ``delete_run``."""
     check_product(product)
-    for count, item in enumerate(runs.older_than(org_id, product, f"RUN#{_ms(older_than):012x}")):
+    cutoff = _utc(older_than)
+    assert cutoff is not None
+    for count, item in enumerate(runs.older_than(org_id, product, f"RUN#{_ms(cutoff):012x}")):
         if limit is not None and count >= limit:
             return
         yield str(item["runId"])
@@ -211,6 +217,11 @@ def _filters(status: str | None, environment: str | None, passed: bool | None,
     return combined
 
 
+def _utc(at: datetime | None) -> datetime | None:
+    """Times without an offset are UTC."""
+    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
+
+
 def _ms(at: datetime) -> int:
     return max(0, int(at.timestamp() * 1000))
 
@@ -233,7 +244,7 @@ def _decode_cursor(cursor: str, org_id: str, product: str, project_id: str | Non
         raise _bad_cursor()
     if key["pk"] != runs.run_pk(org_id, product) or not key["sk"].startswith("RUN#"):
         raise _bad_cursor()
-    if project_id and key["gsi1pk"] != runs.project_pk(org_id, product, project_id):
+    if project_id and (key["gsi1pk"] != runs.project_pk(org_id, product, project_id) or key["gsi1sk"] != key["sk"]):
         raise _bad_cursor()
     return key
 

@@ -186,3 +186,34 @@ def test_other_orgs_run_is_404_on_every_route(client, org: Org, other_org: Org):
 def test_unknown_product(client, org: Org):
     assert_error_shape(get(client, org, "/v1/runs/nope"), 400, "unknown_product")
     assert_error_shape(get(client, org, "/v1/runs/nope/abc"), 404, "not_found")
+
+
+def test_inverted_time_range_and_naive_times(client, org: Org):
+    assert_error_shape(get(client, org, "/v1/runs/insight?from=2026-11-12T00:00:00Z&to=2026-11-11T00:00:00Z"),
+                       400, "validation_failed")
+    assert get(client, org, "/v1/runs/insight?from=2026-11-10T00:00:00&to=2026-11-11").status_code == 200
+    assert get(client, org, "/v1/runs/insight?from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00").status_code == 200
+    assert_error_shape(get(client, org, "/v1/runs/insight?from=yesterday"), 400, "validation_failed")
+
+
+def test_forged_project_cursor_is_400(client, org: Org):
+    import base64 as b64
+
+    key = {"pk": "RUNS#acme#insight", "sk": "RUN#1", "gsi1pk": "RUNS#acme#insight#P#p1", "gsi1sk": "RUN#2"}
+    cursor = b64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    assert_error_shape(get(client, org, f"/v1/runs/insight?projectId=p1&cursor={cursor}"), 400, "invalid_cursor")
+
+
+def test_list_expired_yields_old_runs_oldest_first(client, org: Org):
+    from chalicelib.services import runs
+
+    start = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    made = []
+    for i in range(4):
+        with clock.frozen(start + timedelta(days=10 * i)):
+            made.append(upload_ok(client, org, "insight", "ml-training", {"samples": [i]})["runId"])
+    assert list(runs.list_expired("acme", "insight", start + timedelta(days=15))) == made[:2]
+    assert list(runs.list_expired("acme", "insight", start + timedelta(days=100), limit=3)) == made[:3]
+    assert list(runs.list_expired("globex", "insight", start + timedelta(days=100))) == []
+    assert runs.delete_run("acme", "insight", made[0]) > 0
+    assert list(runs.list_expired("acme", "insight", start + timedelta(days=15))) == made[1:2]
