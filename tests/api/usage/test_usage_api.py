@@ -192,3 +192,46 @@ def test_monthly_schedule_closes_the_previous_month(client, aws):
     assert first["period"] == "2026-10" and first["historyWritten"] == 1
     assert second["historyWritten"] == 0 and second["countersExpired"] == 0
     assert store.history("tiny", "2026-10", "2026-10")[0]["metrics"]["autopilot_runs"] == 2
+
+
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+
+
+def writes_during(fn) -> list[str]:
+    """The DynamoDB write calls made while ``fn`` runs."""
+    from chalicelib.store import clients
+
+    seen: list[str] = []
+
+    def record(event_name: str, **_: object) -> None:
+        seen.append(event_name.removeprefix("before-call."))
+
+    hooked = clients.all_clients()
+    for c in hooked:
+        c.meta.events.register("before-call", record)
+    try:
+        fn()
+    finally:
+        for c in hooked:
+            c.meta.events.unregister("before-call", record)
+    return [call for call in seen if call.split(".")[-1] in WRITES]
+
+
+def test_a_blocked_client_costs_one_refused_conditional_write(client, aws, monkeypatch):
+    from chalicelib.services.plans import PLANS, Plan, PlanLimits
+
+    free = PLANS[Plan.FREE]
+    monkeypatch.setitem(PLANS, Plan.FREE, PlanLimits(limits=free.limits, requests_per_minute=2, retention_days=30))
+    org = make_org("tiny", "free")
+    with clock.frozen(NOV):
+        for _ in range(2):  # fills the minute window (and sets the key's last-used time)
+            assert client.http.get("/v1/whoami", headers=org.headers).status_code == 200
+        rate_blocked = writes_during(lambda: assert_error_shape(
+            client.http.get("/v1/whoami", headers=org.headers), 429, "rate_limited"))
+    with clock.frozen(NOV.replace(second=50)):
+        store.consume("tiny", "api_calls", 98, 100, "2026-11")
+    with clock.frozen(NOV.replace(minute=1, second=10)):
+        quota_blocked = writes_during(lambda: assert_error_shape(
+            client.http.get("/v1/whoami", headers=org.headers), 429, "quota_exceeded"))
+    assert rate_blocked == ["dynamodb.TransactWriteItems"]
+    assert quota_blocked == ["dynamodb.TransactWriteItems"]
