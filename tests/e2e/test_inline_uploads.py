@@ -114,3 +114,34 @@ def test_screenshot_attaches_to_its_test_run_and_delete_cascades(stack):
         assert client.get(f"/v1/runs/guardian/{run['testId']}").status_code == 404
         again = client.delete(f"/v1/runs/guardian/{run['testId']}")
         assert again.status_code == 404 and again.json()["error"]["code"] == "not_found"
+
+
+def _diagnostics_of_size(size: int) -> bytes:
+    """An uncompressed problems-panel export of about ``size`` bytes (random messages: no gzip tricks)."""
+    import os
+
+    per = []
+    total = 20
+    while total < size:
+        entry = {"severity": "warning", "message": os.urandom(200).hex(), "line": 1, "column": 1}
+        per.append(entry)
+        total += len(json.dumps(entry)) + 2
+    return json.dumps({"diagnostics": {"big.ts": per}}).encode()
+
+
+def test_inline_door_size_limit_over_http(stack):
+    mib = 1024 * 1024
+    fits = _diagnostics_of_size(int(4.9 * mib))
+    too_big = _diagnostics_of_size(int(5.05 * mib))
+    with api(stack) as client:
+        for raw, status in ((fits, 201), (too_big, 413)):
+            body = {"type": "analysis-results", "projectId": f"e2e-size-{uuid.uuid4().hex[:6]}",
+                    "data": base64.b64encode(raw).decode(), "compressed": False}
+            answer = client.post("/v1/upload/insight", json=body)
+            assert answer.status_code == status, answer.text[:300]
+            if status == 413:
+                assert answer.json()["error"]["code"] == "payload_too_large"
+                assert "/v1/uploads" in answer.json()["error"]["message"]
+        huge = client.post("/v1/upload/insight", content=b'{"type": "analysis-results", "data": "' + b"A" * (8 * mib) + b'"}',
+                           headers={"Content-Type": "application/json"})
+        assert huge.status_code == 413 and "/v1/uploads" in huge.json()["error"]["message"]
