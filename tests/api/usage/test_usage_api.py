@@ -235,3 +235,17 @@ def test_a_blocked_client_costs_one_refused_conditional_write(client, aws, monke
             client.http.get("/v1/whoami", headers=org.headers), 429, "quota_exceeded"))
     assert rate_blocked == ["dynamodb.TransactWriteItems"]
     assert quota_blocked == ["dynamodb.TransactWriteItems"]
+
+
+def test_plan_change_takes_effect_on_the_next_request(client, aws):
+    from chalicelib.services import orgs
+
+    free = make_org("tiny", "free")
+    with clock.frozen(NOV):
+        store.consume("tiny", "api_calls", 100, 100, "2026-11")
+        assert_error_shape(client.http.get("/v1/whoami", headers=free.headers), 429, "quota_exceeded")
+        orgs.set_plan("tiny", "pro")
+        upgraded = client.http.get("/v1/usage", headers=free.headers)
+    assert upgraded.status_code == 200
+    assert upgraded.headers["X-Quota-Limit"] == "10000" and upgraded.headers["X-Quota-Remaining"] == "9899"
+    assert body(upgraded)["metrics"]["api_calls"]["used"] == 101
