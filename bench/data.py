@@ -31,34 +31,32 @@ _TYPES = ["string", "number", "undefined", "null", "User", "Session | null", "Pr
 
 
 def insight_export(diagnostics: int, seed: int = 8) -> dict[str, Any]:
-    """A ``.odavl/problems-panel-export.json`` with ``diagnostics`` entries."""
+    """A ``.odavl/problems-panel-export.json`` with ``diagnostics`` entries, grouped by file as the
+    tool writes it (tests/fixtures/workspace/.odavl/problems-panel-export.json)."""
     rng = random.Random(seed)
     files = [f"{d}/{s}.{rng.choice(['ts', 'tsx'])}" for d in _DIRS for s in _STEMS]
     hot = files[: len(files) // 5]  # most diagnostics sit in a few files, as in real projects
-    items = []
+    grouped: dict[str, list[dict[str, Any]]] = {}
     for _ in range(diagnostics):
         source, code, severity, template = rng.choice(_RULES)
         path = rng.choice(hot) if rng.random() < 0.7 else rng.choice(files)
         line, col = rng.randint(1, 800), rng.randint(1, 80)
         message = template.format(a=rng.choice(_TYPES), b=rng.choice(_TYPES), p=rng.choice(_NAMES), n=rng.randint(16, 40))
-        items.append({
-            "file": f"/home/dev/workspace/acme-web/{path}",
-            "relativePath": path,
-            "line": line,
-            "column": col,
-            "endLine": line + rng.choice([0, 0, 0, 1, 2]),
-            "endColumn": col + rng.randint(1, 30),
-            "severity": severity,
-            "message": message,
-            "source": source,
-            "code": code,
-        })
+        entry: dict[str, Any] = {"severity": severity, "message": message, "source": source,
+                                 "code": code, "line": line, "column": col}
+        if source == "eslint":
+            entry["code"] = {"value": code, "target": f"https://eslint.org/docs/rules/{code}"}
+        if rng.random() < 0.8:
+            entry["endLine"] = line + rng.choice([0, 0, 0, 1, 2])
+            entry["endColumn"] = col + rng.randint(1, 30)
+        grouped.setdefault(path, []).append(entry)
     return {
+        "version": "1.0",
         "exportedAt": "2026-11-22T12:00:00.000Z",
-        "workspace": "/home/dev/workspace/acme-web",
-        "projectName": "acme-web",
+        "workspace": "/home/dev/acme-web",
+        "totalFiles": len(grouped),
         "totalDiagnostics": diagnostics,
-        "diagnostics": items,
+        "diagnostics": grouped,
     }
 
 
