@@ -43,7 +43,8 @@ def increment_usage(ctx: RequestContext, body: IncrementRequest) -> IncrementRes
     return IncrementResult(**report.increment(ctx.org_id, _plan(ctx), body.metric.value, body.amount, body.event_id))
 
 
-@bp.schedule(Cron(0, 0, 1, "*", "?", "*"), name="usage-rollover")
+@bp.schedule(Cron(0, 0, 1, "*", "?", "*"), name="monthly_rollover",
+             description="Monthly usage roll-over: archive the month that ended (idempotent)")
 def monthly_rollover(event: Any) -> dict[str, Any]:
     """00:00 UTC on the 1st: close the month that just ended (idempotent)."""
     return rollover.close_period()

@@ -187,8 +187,8 @@ def test_monthly_schedule_closes_the_previous_month(client, aws):
         usage.consume("tiny", "FREE", Metric.AUTOPILOT_RUNS, 2)
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
     with clock.frozen(datetime(2026, 11, 1, tzinfo=timezone.utc)):
-        first = client.lambda_.invoke("usage-rollover", event).payload
-        second = client.lambda_.invoke("usage-rollover", event).payload
+        first = client.lambda_.invoke("monthly_rollover", event).payload
+        second = client.lambda_.invoke("monthly_rollover", event).payload
     assert first["period"] == "2026-10" and first["historyWritten"] == 1
     assert second["historyWritten"] == 0 and second["countersExpired"] == 0
     assert store.history("tiny", "2026-10", "2026-10")[0]["metrics"]["autopilot_runs"] == 2
