@@ -84,6 +84,7 @@ def main() -> int:
     )
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
+    print(f"ingest worker polling {get_settings().ingest_queue}", flush=True)
     worker.run()
     logger.info("ingest worker stopped")
     return 0

@@ -94,9 +94,10 @@ def test_worker_fails_a_job_whose_object_is_gone(stack):
 
 def test_worker_stops_on_sigterm(stack):
     proc = subprocess.Popen([sys.executable, "-m", "infra.worker"], cwd=ROOT, env=stack.env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        time.sleep(1.5)
+        assert proc.stdout is not None
+        assert "ingest worker polling odavl-dev-ingest" in proc.stdout.readline()  # signal handlers are in place
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
