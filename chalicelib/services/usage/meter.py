@@ -70,7 +70,9 @@ def success_headers(org_id: str, key_id: str, plan: str, limit: int | None, peri
     """X-Quota-* for the monthly api_calls quota (when limited) and RateLimit fields for every policy
     (``RateLimit`` reports the one closest to its limit)."""
     minute = periods.minute_of(now)
-    rate_used, calls_used = store.read_used([store.rate_key(key_id, minute), store.counter_key(org_id, period, Metric.API_CALLS.value)])
+    rate_used, calls_used = store.read_used(
+        [store.rate_key(key_id, minute), store.counter_key(org_id, period, Metric.API_CALLS.value)]
+    )
     window = ratelimit.window_headers(plan, rate_used, now)
     if limit is None:
         return {"RateLimit-Policy": window["RateLimit-Policy"], "RateLimit": window["RateLimit"]}

@@ -249,3 +249,14 @@ def test_plan_change_takes_effect_on_the_next_request(client, aws):
     assert upgraded.status_code == 200
     assert upgraded.headers["X-Quota-Limit"] == "10000" and upgraded.headers["X-Quota-Remaining"] == "9899"
     assert body(upgraded)["metrics"]["api_calls"]["used"] == 101
+
+
+def test_requests_either_side_of_midnight_utc_on_the_1st_land_in_different_periods(client, aws):
+    free = make_org("tiny", "free")
+    with clock.frozen(datetime(2026, 11, 30, 23, 59, 59, tzinfo=timezone.utc)):
+        last = body(client.http.get("/v1/usage", headers=free.headers))
+    with clock.frozen(datetime(2026, 12, 1, 0, 0, 0, tzinfo=timezone.utc)):
+        first = body(client.http.get("/v1/usage", headers=free.headers))
+    assert (last["period"], first["period"]) == ("2026-11", "2026-12")
+    assert last["metrics"]["api_calls"]["used"] == 1 and first["metrics"]["api_calls"]["used"] == 1
+    assert calls("tiny", "2026-11") == 1 and calls("tiny", "2026-12") == 1
