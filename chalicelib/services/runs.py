@@ -121,10 +121,18 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
         "projectId": plain.get("projectId", ""), "externalId": plain.get("externalId"), "status": plain["status"],
         "environment": plain.get("environment"), "passed": plain.get("passed"), "createdAt": plain["createdAt"],
         "timestamp": plain.get("timestamp", plain["createdAt"]), "summary": plain.get("summary", {}),
-        "metadata": plain.get("metadata", {}), "payloadBytes": plain.get("payloadBytes", 0),
+        "metadata": _metadata(plain), "payloadBytes": plain.get("payloadBytes", 0),
         "storedBytes": plain.get("storedBytes", 0), "payloadSha256": plain.get("payloadSha256", ""),
         "url": run_url(plain["product"], plain["runId"]),
     }
+
+
+def _metadata(item: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(item.get("metadataJson") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def stats(product: str, items: Iterator[dict[str, Any]]) -> dict[str, Any]:

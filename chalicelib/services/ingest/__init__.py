@@ -105,7 +105,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     item = {
         "orgId": org_id, "product": product, "type": upload_type, "runId": run_id, "uploadId": upload_id,
         "projectId": project_id, "createdAt": clock.iso(now), "timestamp": summary.timestamp or clock.iso(now),
-        "status": summary.status, "summary": to_dynamo(summary.fields), "metadata": to_dynamo(metadata),
+        "status": summary.status, "summary": to_dynamo(summary.fields), "metadataJson": _metadata_json(metadata),
         "payloadKey": key, "payloadBytes": len(raw_json), "storedBytes": len(body), "payloadSha256": payload_sha,
         "idempotencyPks": idem_pks,
     }
@@ -185,10 +185,18 @@ def _validate(kind: UploadType, raw: bytes) -> Any:
 def _check_metadata(metadata: dict) -> None:
     if not isinstance(metadata, dict):
         raise InvalidInput("metadata must be an object.", code="validation_failed")
-    size = len(json.dumps(metadata, default=str))
+    try:
+        size = len(_metadata_json(metadata))
+    except ValueError as exc:
+        raise InvalidInput("metadata must be plain JSON (no NaN or Infinity).", code="validation_failed") from exc
     if size > METADATA_MAX_BYTES:
         raise InvalidInput(f"metadata is limited to {METADATA_MAX_BYTES} bytes of JSON.", code="validation_failed",
                            details={"limit": METADATA_MAX_BYTES, "size": size})
+
+
+def _metadata_json(metadata: dict) -> str:
+    """Client metadata kept as JSON text: any nesting or key is fine (a DynamoDB map is not)."""
+    return json.dumps(metadata, default=str, separators=(",", ":"), allow_nan=False)
 
 
 __all__ = ["ApiError", "IngestResult", "check_binary", "ingest_json", "run_url"]

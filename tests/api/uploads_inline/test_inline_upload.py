@@ -146,3 +146,16 @@ def test_scope_is_per_product(client, org: Org):
 
 def test_products_are_the_three_tools():
     assert PRODUCTS == ("insight", "autopilot", "guardian")
+
+
+def test_deep_or_odd_metadata_is_kept_as_is(client, org: Org):
+    deep: dict = {"leaf": 1.5}
+    for _ in range(40):
+        deep = {"": deep}
+    reply = upload_ok(client, org, "insight", "ml-training", {"samples": []}, metadata={"deep": deep})
+    got = body(client.http.get(f"/v1/runs/insight/{reply['runId']}", headers=org.headers))["run"]["metadata"]
+    assert got["deep"] == deep
+    before = state()
+    raw = request_body("ml-training", {"samples": []}).replace('"metadata": {}', '"metadata": {"n": NaN}')
+    assert_error_shape(client.http.post("/v1/upload/insight", headers=org.headers, body=raw), 400, "validation_failed")
+    assert state() == before
