@@ -30,6 +30,30 @@ class CountingTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
+class TimingTransport(httpx.HTTPTransport):
+    """Wall time spent in requests, by kind: API path (ids dropped) or 'S3 part PUT' / 'S3 POST'."""
+
+    def __init__(self, api_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.api_url = api_url
+        self.spent: dict[str, float] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import re
+        import time
+
+        started = time.perf_counter()
+        response = super().handle_request(request)
+        response.read()
+        url = str(request.url)
+        if url.startswith(self.api_url):
+            kind = f"API {request.method} " + re.sub(r"/[0-9a-z]{20,}", "/{id}", request.url.path)
+        else:
+            kind = "S3 part PUT" if request.method == "PUT" else f"S3 {request.method}"
+        self.spent[kind] = self.spent.get(kind, 0.0) + time.perf_counter() - started
+        return response
+
+
 @dataclass
 class Running:
     stack: Any
