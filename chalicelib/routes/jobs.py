@@ -55,9 +55,15 @@ def delete_jobs(ctx: RequestContext, query: DeleteJobsQuery) -> DeletedJobs:
 
 @bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=1, name="ingest_worker")
 def handle_ingest(event: SQSEvent) -> None:
-    """Process ingest messages; raising makes SQS deliver the message again (batch size 1)."""
+    """Process ingest messages; raising makes SQS deliver the message again (batch size 1),
+    after a back-off shorter than the queue's visibility timeout."""
     for record in event:
-        jobs.process_message(record.body, receive_count(record.to_dict()))
+        count = receive_count(record.to_dict())
+        try:
+            jobs.process_message(record.body, count)
+        except Exception:
+            jobs.back_off(record.receipt_handle, count)
+            raise
 
 
 def receive_count(record: dict[str, Any]) -> int:

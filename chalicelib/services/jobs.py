@@ -35,6 +35,8 @@ FINISHED = (SUCCEEDED, FAILED, CANCELLED)
 INGEST = "ingest"
 # Must equal maxReceiveCount of IngestQueue's RedrivePolicy in infra/resources.json (a test checks).
 MAX_RECEIVES = 3
+# Back-off before a failed message is delivered again, times its receive count.
+RETRY_SECONDS = 30
 
 _JOB_ID = re.compile(r"^[0-9a-f]{26}$")
 
@@ -218,6 +220,15 @@ def process_message(body: str, receive_count: int) -> None:
         logger.warning("job changed state while running; result kept out", extra={"job_id": job_id})
         return
     _discard_staging(job)
+
+
+def back_off(receipt_handle: str, receive_count: int) -> None:
+    """Deliver a failed message again after RETRY_SECONDS x receive count (not the queue's 15 minutes).
+    Best effort: without it SQS still redelivers once the visibility timeout ends."""
+    try:
+        queue.delay_ingest(receipt_handle, min(RETRY_SECONDS * max(receive_count, 1), 900))
+    except Exception:
+        logger.warning("could not shorten the failed message's visibility", exc_info=True)
 
 
 def _run(job: dict[str, Any]) -> dict[str, Any]:

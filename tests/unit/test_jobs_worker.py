@@ -57,3 +57,17 @@ def test_lambda_event_carries_the_receive_count():
     record = lambda_event(message, "odavl-test-ingest")["Records"][0]
     assert record["attributes"]["ApproximateReceiveCount"] == "2"
     assert record["body"] == "{}" and record["receiptHandle"] == "r"
+
+
+def test_failed_lambda_delivery_backs_off_instead_of_waiting_out_the_visibility_timeout(org, fake, monkeypatch):
+    from chalicelib.routes.jobs import handle_ingest
+
+    delays: list[tuple[str, int]] = []
+    monkeypatch.setattr(queue, "delay_ingest", lambda handle, seconds: delays.append((handle, seconds)))
+    fake.fail = ConnectionError("reset")
+    enqueue(org)
+    [message] = queue.receive_ingest(wait_seconds=0)
+    message["Attributes"]["ApproximateReceiveCount"] = "2"
+    with pytest.raises(ConnectionError):
+        handle_ingest(lambda_event(message, "odavl-test-ingest"), None)
+    assert delays == [(message["ReceiptHandle"], 2 * jobs.RETRY_SECONDS)]
