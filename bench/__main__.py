@@ -30,7 +30,7 @@ def run_one(name: str) -> Result:
     return result
 
 
-def write_results(results: list[Result]) -> None:
+def write_results(results: list[Result], load_before: str) -> None:
     info = machine()
     lines = [
         "# Benchmark results",
@@ -46,6 +46,8 @@ def write_results(results: list[Result]) -> None:
         f"- memory: {info['memory']}",
         f"- Python: {info['python']}",
         f"- platform: {info['platform']}",
+        f"- load average (1, 5, 15 min) before / after the run: {load_before} / {info['load']} — the machine is shared;",
+        "  timing ratios (cold_start, upload_throughput) move with load, counts and byte ratios do not",
         "",
         "## Summary",
         "",
@@ -76,9 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {BENCHMARKS}")
     names = args.names or BENCHMARKS
+    load_before = machine()["load"]
     results = [run_one(name) for name in names]
     if args.write or not args.names:
-        write_results(results)
+        write_results(results, load_before)
     return 0
 
 

@@ -82,7 +82,12 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = "unknown"
     return {
+        "load": load,
         "nproc": str(os.cpu_count()),
         "memory": mem,
         "python": sys.version.split()[0],
