@@ -69,7 +69,7 @@ def test_ratio_cap_applies_above_the_floor():
     assert decoding.gunzip_bounded(gzip.compress(small, 9), 64 * MB, 2) == small
 
 
-@pytest.mark.parametrize("bad", [b"not gzip", gzip.compress(b"x" * 1000)[:-10], gzip.compress(b"{}") + b"garbage", b""])
+@pytest.mark.parametrize("bad", [b"not gzip", gzip.compress(b"x" * 1000)[:-10], gzip.compress(b"{}") + b"garbage", b""], ids=["not-gzip", "truncated", "trailing-garbage", "empty"])
 def test_invalid_gzip(bad):
     with pytest.raises(InvalidInput) as err:
         decoding.gunzip_bounded(bad, MB, 200)
