@@ -76,7 +76,7 @@ def store_new(org_id: str, plan: str, staging_key: str, blob: dict[str, Any], li
     key = blob_object_key(org_id, sha256)
     if get(org_id, sha256) is not None:
         return attach(org_id, sha256, link, extra)
-    objects.copy(staging_key, key)
+    objects.copy(staging_key, key, blob["contentType"])
     record = {**blob, "orgId": org_id, "key": key, "createdAt": clock.iso()}
     extra = list(extra or [])
     gauge = metering.gauge_items(org_id, plan, AREA, blob["contentType"], int(blob["size"]), 1)

@@ -157,9 +157,11 @@ def iter_chunks(key: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
         stream.close()
 
 
-def copy(source_key: str, dest_key: str) -> None:
-    """Server-side copy within the bucket (managed: multipart copy above 5 GB)."""
-    clients.s3().copy({"Bucket": _bucket(), "Key": source_key}, _bucket(), dest_key)
+def copy(source_key: str, dest_key: str, content_type: str) -> None:
+    """Server-side copy within the bucket (managed: a multipart copy for big objects), with the
+    content type set explicitly (a multipart copy would not carry it over)."""
+    clients.s3().copy({"Bucket": _bucket(), "Key": source_key}, _bucket(), dest_key,
+                      ExtraArgs={"ContentType": content_type, "MetadataDirective": "REPLACE"})
 
 
 def delete(key: str) -> None:

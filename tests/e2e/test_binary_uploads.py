@@ -65,7 +65,7 @@ def test_twelve_megabytes_through_parallel_multipart(stack):
         assert done.json()["sha256"] == hashlib.sha256(data).hexdigest()
     s3 = stack.client("s3")
     head = s3.head_object(Bucket="odavl-dev-payloads", Key=f"orgs/e2e/blobs/{hashlib.sha256(data).hexdigest()}")
-    assert head["ContentLength"] == len(data)
+    assert head["ContentLength"] == len(data) and head["ContentType"] == "image/png"
 
 
 def test_interrupted_upload_resumes_with_only_missing_parts(stack):
@@ -111,3 +111,34 @@ def test_lying_client_is_caught_at_completion(stack):
         assert done.status_code == 400 and done.json()["error"]["code"] == "size_mismatch"
     listed = stack.client("s3").list_objects_v2(Bucket="odavl-dev-payloads", Prefix=f"orgs/e2e/uploads/{answer['uploadId']}")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_large_json_is_ingested_by_a_job(stack):
+    import json
+    import time
+
+    payload = {
+        "exportedAt": "2026-11-22T10:00:00.000Z", "workspaceRoot": "/work/app", "totalFiles": 1, "totalDiagnostics": 1,
+        "diagnostics": {"/work/app/src/main.py": [
+            {"file": "/work/app/src/main.py", "severity": "error", "message": "boom", "line": 3, "column": 1,
+             "code": "E1", "source": "odavl"}]},
+        "notes": "n" * (12 * MB),
+    }
+    data = json.dumps(payload).encode()
+    with api(stack) as client:
+        answer = client.post("/v1/uploads", json={
+            "product": "insight", "type": "analysis-results", "fileName": "problems-panel-export.json",
+            "contentType": "application/json", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "projectId": "e2e-large"}).json()
+        assert answer["method"] == "MULTIPART"
+        parts = Sender(data, answer["partSize"]).put_all(answer["parts"])
+        done = client.post(f"/v1/uploads/{answer['uploadId']}/complete", json={"parts": parts})
+        assert done.status_code == 202, done.text
+        job_id = done.json()["jobId"]
+        deadline = time.monotonic() + 180
+        while True:
+            job = client.get(f"/v1/jobs/{job_id}").json()
+            if job["status"] in ("succeeded", "failed", "cancelled") or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert job["status"] == "succeeded", job
