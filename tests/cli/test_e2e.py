@@ -36,6 +36,14 @@ def test_login_whoami_logout(cli: Cli):
     assert again.code == 2 and "Not logged in" in again.stderr
 
 
+def test_organization_id_pins_the_organization(cli: Cli):
+    env = {"ODAVL_HOME": str(cli.home), "ODAVL_ORGANIZATION_ID": "someone-else"}
+    result = run_odavl("login", "--api-url", cli.stack.api_url, "--api-key", cli.key, env=env)
+    assert result.code == 1 and "not 'someone-else'" in result.stderr
+    assert not (cli.home / "credentials.json").exists()
+    assert cli("whoami", ODAVL_ORGANIZATION_ID=cli.org_id).code == 0
+
+
 def test_login_with_a_wrong_key_stores_nothing(cli: Cli):
     result = run_odavl("login", "--api-url", cli.stack.api_url, "--api-key", "odavl_nope", env={"ODAVL_HOME": str(cli.home)})
     assert result.code == 1

@@ -77,3 +77,20 @@ def test_two_odavl_processes_queueing_100_items_each_leave_200(odavl_home: Path,
     items = UploadQueue(odavl_home / "queue" / "uploads.json").items()
     assert len(items) == 200
     assert len({i["filePath"] for i in items}) == 200
+
+
+def test_upload_finds_the_nearest_workspace_from_the_current_directory(odavl_home: Path, workspace: Path):
+    deep = workspace / "src" / "api"
+    deep.mkdir(parents=True)
+    result = run_odavl("insight", "upload", "--json", env=offline_env(odavl_home), cwd=deep)
+    assert result.code == 0, result.output
+    files = {Path(q["file"]).name for q in json.loads(result.stdout)["queued"]}
+    assert files == {"problems-panel-export.json", "error-signatures.json"}
+
+
+def test_an_explicit_workspace_without_odavl_files_is_an_error(odavl_home: Path, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_odavl("guardian", "upload", "--workspace", str(empty), env=offline_env(odavl_home))
+    assert result.code == 1 and "Nothing to upload for guardian" in result.stderr
+    assert "Traceback" not in result.output

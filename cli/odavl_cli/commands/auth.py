@@ -8,6 +8,14 @@ from odavl_cli.client import ApiClient, CliError
 from odavl_cli.ui import console, handle_errors, print_json
 
 
+def check_organization(settings: config.Settings, who: dict) -> None:
+    """ODAVL_ORGANIZATION_ID pins the organization: a key of another one is refused before anything is stored."""
+    expected = settings.organization_id
+    if expected and who.get("organizationId") != expected:
+        raise CliError(f"This API key belongs to organization {who.get('organizationId')!r}, "
+                       f"not {expected!r} (ODAVL_ORGANIZATION_ID).")
+
+
 @handle_errors
 def login(
     api_url: str = typer.Option(None, "--api-url", help="ODAVL Cloud API URL (default: ODAVL_CLOUD_API or the stored one)"),
@@ -20,6 +28,7 @@ def login(
     settings = config.Settings(settings.api_url, key, settings.organization_id, settings.project_id)
     with ApiClient(settings) as client:
         who = client.get("/v1/whoami")
+    check_organization(settings, who)
     path = config.save_credentials(settings.api_url, key, who.get("organizationId"), project)
     console.print(f"[green]Logged in[/] to [bold]{who.get('organizationName') or who.get('organizationId')}[/] "
                   f"({who.get('plan')}) at {settings.api_url}; key {who.get('keyId')} stored in {path}")
@@ -40,6 +49,7 @@ def whoami(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     settings = config.load()
     with ApiClient(settings) as client:
         who = client.get("/v1/whoami")
+    check_organization(settings, who)
     if as_json:
         print_json({**who, "apiUrl": settings.api_url})
         return
@@ -55,5 +65,3 @@ def register(app: typer.Typer) -> None:
     app.command("logout")(logout)
     app.command("whoami")(whoami)
 
-
-__all__ = ["register", "CliError"]

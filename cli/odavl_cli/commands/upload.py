@@ -32,7 +32,7 @@ EXIT_QUEUED = 3
 def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, test_run_id: str | None,
                 project: str | None, silent: bool, fail_on_queue: bool, as_json: bool, wait: bool) -> int:
     settings = config.load(project_id=project)
-    root = find_workspace(workspace)
+    root = workspace.resolve() if workspace else find_workspace()
     try:
         items = discover(root, product, run_id=run_id, test_run_id=test_run_id)
     except WorkspaceError as exc:
