@@ -9,6 +9,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib.store import pages
 from chalicelib.store.tables import table
 
 
@@ -40,13 +41,7 @@ def list_keys(org_id: str) -> list[dict[str, Any]]:
         "KeyConditionExpression": Key("gsi1pk").eq(f"ORG#{org_id}"),
         "ScanIndexForward": False,
     }
-    items: list[dict[str, Any]] = []
-    while True:
-        page = tbl.query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return list(pages.items(tbl.query, **kwargs))
 
 
 def revoke_key(key_id: str, org_id: str, revoked_at: str) -> bool:

@@ -3,11 +3,12 @@ the restore drill). Plain dicts in, plain dicts out; the policy lives in service
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.store import clients
+from chalicelib.store import clients, pages
 
 # DynamoDB answers at most 100 summaries per ListBackups page.
 PAGE_LIMIT = 100
@@ -88,25 +89,13 @@ def delete_table(table_name: str) -> None:
 def count_items(table_name: str) -> int:
     """Exact item count of a table (a paged COUNT scan; DescribeTable's ItemCount lags by hours)."""
     kwargs: dict[str, Any] = {"TableName": table_name, "Select": "COUNT"}
-    total = 0
-    while True:
-        page = _call("scan", **kwargs)
-        total += page.get("Count", 0)
-        if "LastEvaluatedKey" not in page:
-            return total
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sum(int(page.get("Count", 0)) for page in pages.pages(partial(_call, "scan"), **kwargs))
 
 
 def first_item(table_name: str) -> dict[str, Any] | None:
     """One item of a table in low-level attribute-value form (the canary), or None when empty."""
     kwargs: dict[str, Any] = {"TableName": table_name, "Limit": 1}
-    while True:
-        page = _call("scan", **kwargs)
-        if page.get("Items"):
-            return page["Items"][0]
-        if "LastEvaluatedKey" not in page:
-            return None
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return next(pages.items(partial(_call, "scan"), **kwargs), None)
 
 
 def get_item(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:

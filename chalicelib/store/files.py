@@ -11,12 +11,13 @@ to runs, and one storage-stats item per organization. Everything of an org share
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from chalicelib.store import transact
+from chalicelib.store import pages, transact
 from chalicelib.store.tables import table, table_name
 
 OPEN_UPLOADS = "UPLOAD#OPEN"
@@ -96,18 +97,9 @@ def delete_session(org_id: str, upload_id: str) -> None:
 
 def open_sessions_before(cutoff: str, limit: int) -> list[dict[str, Any]]:
     """Open sessions created before ``cutoff`` (ISO), oldest first, across organizations."""
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "IndexName": "gsi1",
-        "KeyConditionExpression": Key("gsi1pk").eq(OPEN_UPLOADS) & Key("gsi1sk").lt(cutoff),
-    }
-    while len(found) < limit:
-        page = table("files").query(**kwargs)
-        found.extend(_strip(i) for i in page.get("Items", []))  # type: ignore[misc]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return found[:limit]
+    condition = Key("gsi1pk").eq(OPEN_UPLOADS) & Key("gsi1sk").lt(cutoff)
+    found = pages.items(table("files").query, IndexName="gsi1", KeyConditionExpression=condition)
+    return [_strip(i) for i in islice(found, limit)]  # type: ignore[misc]
 
 
 # ---- blobs and attachments ---------------------------------------------------------------------
@@ -249,11 +241,5 @@ def get_stats(org_id: str, area: str) -> dict[str, Any]:
 
 
 def _query_all(condition: Any) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = table("files").query(**kwargs)
-        items.extend(_strip(i) for i in page.get("Items", []))  # type: ignore[misc]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    found = pages.items(table("files").query, KeyConditionExpression=condition, ConsistentRead=True)
+    return [_strip(i) for i in found]  # type: ignore[misc]

@@ -6,11 +6,13 @@ State changes are conditional updates: a transition names the states it may star
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib.store import pages
 from chalicelib.store.tables import table
 
 _PAGE = 200
@@ -112,14 +114,7 @@ def finished_before(org_id: str | None, before: str, statuses: tuple[str, ...], 
     kwargs: dict[str, Any] = {"FilterExpression": ended, "Limit": _PAGE}
     if org_id is not None:
         kwargs["KeyConditionExpression"] = Key("pk").eq(f"ORG#{org_id}") & Key("sk").begins_with("JOB#")
-    found: list[dict[str, Any]] = []
-    while len(found) < limit:
-        page = tbl.query(**kwargs) if org_id is not None else tbl.scan(**kwargs)
-        found.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return found[:limit]
+    return list(islice(pages.items(tbl.query if org_id is not None else tbl.scan, **kwargs), limit))
 
 
 def delete_if_status(org_id: str, job_id: str, statuses: tuple[str, ...]) -> bool:

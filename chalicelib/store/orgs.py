@@ -5,6 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.store import pages
 from chalicelib.store.tables import table
 
 
@@ -54,10 +55,4 @@ def list_orgs() -> list[dict[str, Any]]:
     """Every organization (operator use and scheduled jobs; scans)."""
     tbl = table("orgs")
     kwargs: dict[str, Any] = {"FilterExpression": "sk = :s", "ExpressionAttributeValues": {":s": "ORG"}}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = tbl.scan(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return list(pages.items(tbl.scan, **kwargs))

@@ -10,7 +10,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from chalicelib.store import transact
+from chalicelib.store import pages, transact
 from chalicelib.store.tables import table, table_name
 
 
@@ -105,11 +105,4 @@ def older_than(org_id: str, product: str, sk_before: str, batch: int = 100) -> I
         "ProjectionExpression": "runId, createdAt, storedBytes, projectId, #t",
         "ExpressionAttributeNames": {"#t": "type"},
     }
-    tbl = table("runs")
-    while True:
-        page = tbl.query(**kwargs)
-        for item in page.get("Items", []):
-            yield item
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    yield from pages.items(table("runs").query, **kwargs)

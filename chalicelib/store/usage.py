@@ -16,7 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from chalicelib.store import clients, transact
+from chalicelib.store import clients, pages, transact
 from chalicelib.store.tables import table, table_name
 
 STORAGE = "storage_bytes"
@@ -269,13 +269,7 @@ def _query(condition: Any, newest_first: bool = False) -> list[dict[str, Any]]:
     tbl = table("usage")
     kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True,
                               "ScanIndexForward": not newest_first}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = tbl.query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return list(pages.items(tbl.query, **kwargs))
 
 
 def _plain(value: Any) -> Any:
