@@ -115,15 +115,20 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, len(body))
     entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items]
 
-    payloads.put(key, body, payload_sha)
+    transacting = False
     try:
+        payloads.put(key, body, payload_sha)  # inside: a put whose answer was lost may still have stored it
+        transacting = True
         transact.write(entries)
     except transact.TransactionCancelled as exc:
-        payloads.delete(key)
+        _discard(key)  # a cancelled transaction wrote nothing
         return _after_cancel(exc, entries, idem_items, metric_items, gauge_items, org_id, plan, product,
                              upload_type, claimed, req_hash)
     except Exception:
-        payloads.delete(key)
+        if transacting:
+            _discard_unless_committed(org_id, product, run_id, key)
+        else:
+            _discard(key)
         raise
     logger.info("run stored", extra={"product": product, "type": upload_type, "run_id": run_id,
                                      "stored_bytes": len(body), "payload_bytes": len(raw_json)})
@@ -133,6 +138,33 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
 def run_url(product: str, run_id: str) -> str:
     """Where the dashboard shows a run."""
     return f"{get_settings().dashboard_url}/{product}/runs/{run_id}"
+
+
+def _discard(key: str) -> None:
+    """Remove a payload no run points at. Best effort: the original failure is what the caller reports."""
+    try:
+        payloads.delete(key)
+    except Exception:
+        logger.warning("could not delete an unreferenced payload", extra={"key": key}, exc_info=True)
+
+
+def _discard_unless_committed(org_id: str, product: str, run_id: str, key: str) -> None:
+    """After a transaction that failed without a cancellation (a 5xx, a throttle, an answer lost after
+    the commit) the run may exist: its payload must then stay, or the run (and every replay of the
+    request) points at a missing object. The run id is new to this request, so its item exists only
+    if this very transaction committed (the idempotency records commit with it or not at all)."""
+    try:
+        committed = runs.get(org_id, product, run_id) is not None
+    except Exception:
+        # Unknown outcome: keep the object (an unreferenced object costs bytes, a missing one loses a run).
+        logger.warning("run state unknown after a failed transaction; payload kept", extra={"key": key},
+                       exc_info=True)
+        return
+    if committed:
+        logger.warning("run transaction committed but its answer was lost; payload kept",
+                       extra={"product": product, "run_id": run_id})
+        return
+    _discard(key)
 
 
 def _usage_items(org_id: str, plan: str, product: str, upload_type: str,
