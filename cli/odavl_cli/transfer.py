@@ -26,7 +26,7 @@ from odavl_cli.client import ApiClient, CliError, error_from_response
 from odavl_cli.config import home, write_private_json
 
 INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire (before base64)
-PART_WORKERS = 4
+PART_WORKERS = 10  # parts in flight at once (as boto3's s3transfer: 10 threads)
 
 
 @dataclass
@@ -225,7 +225,7 @@ class Transfer:
         part_size = int(session.get("partSize") or 8 * 1024 * 1024)
         done = {int(p["partNumber"]): p["etag"] for p in session.get("done", [])}
         todo = [p for p in session.get("parts", []) if int(p["partNumber"]) not in done]
-        total = sum(len(_chunk(data, int(p["partNumber"]), part_size)) for p in todo)
+        total = sum(_chunk_length(len(data), int(p["partNumber"]), part_size) for p in todo)
         etags: dict[int, str] = dict(done)
         with self._progress(upload.path.name, total) as progress:
             task = progress.add_task(upload.path.name, total=total)
@@ -239,7 +239,7 @@ class Transfer:
                 progress.advance(task, len(chunk))
                 return number, etag
 
-            with ThreadPoolExecutor(max_workers=PART_WORKERS) as pool:
+            with ThreadPoolExecutor(max_workers=max(1, min(PART_WORKERS, len(todo)))) as pool:
                 for number, etag in pool.map(put, todo):
                     etags[number] = etag
         return [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)], total
@@ -259,6 +259,11 @@ class Transfer:
 
 def _chunk(data: bytes, number: int, part_size: int) -> bytes:
     return data[(number - 1) * part_size: number * part_size]
+
+
+def _chunk_length(size: int, number: int, part_size: int) -> int:
+    """Bytes in part ``number`` (without slicing a copy of it)."""
+    return max(0, min(size, number * part_size) - (number - 1) * part_size)
 
 
 def _storage_error(response: httpx.Response) -> CliError:
