@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from chalicelib.models.payloads.common import NaturalId, PayloadModel
+from chalicelib.models.payloads.numbers import Trust
 
 
 class Edit(PayloadModel):
@@ -51,7 +52,7 @@ class Snapshot(PayloadModel):
 
 class Recipe(PayloadModel):
     id: str | None = None
-    trust: float | None = Field(default=None, ge=0)
+    trust: Trust | None = None
 
 
 class RecipeTrust(PayloadModel):

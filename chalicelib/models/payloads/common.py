@@ -13,7 +13,7 @@ NaturalId = Annotated[str, StringConstraints(min_length=1, max_length=200, strip
 class PayloadModel(BaseModel):
     """Base of every decoded payload: unknown fields allowed and kept."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 def to_text(value: Any) -> Any:
@@ -53,4 +53,3 @@ def normalize_severity(value: Any) -> Any:
 
 
 Severity = Annotated[str, BeforeValidator(normalize_severity), StringConstraints(max_length=40)]
-Count = Annotated[int, Field(ge=0)]

@@ -6,7 +6,20 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib.models.payloads.common import Count, NaturalId, PayloadModel
+from chalicelib.models.payloads.common import NaturalId, PayloadModel
+from chalicelib.models.payloads.numbers import Count, Duration, Fraction, Percent
+
+
+class TestAccessibility(PayloadModel):
+    """A test's accessibility check: its score (0..100); violations and passes are kept as sent."""
+
+    score: Percent | None = None
+
+
+class TestSecurity(PayloadModel):
+    """A test's security check: the vulnerabilities found, as a count or as a list."""
+
+    vulnerabilities: Count | list[Any] | None = None
 
 
 class TestCase(PayloadModel):
@@ -16,7 +29,9 @@ class TestCase(PayloadModel):
     name: str = Field(default="", max_length=2000)
     status: str | None = Field(default=None, max_length=40)
     passed: bool | None = None
-    duration: float | None = Field(default=None, ge=0)
+    duration: Duration | None = None
+    accessibility: TestAccessibility | None = None
+    security: TestSecurity | None = None
 
     @property
     def outcome(self) -> str:
@@ -51,7 +66,7 @@ class TestResults(PayloadModel):
 
 
 class LighthouseCategory(PayloadModel):
-    score: float | None = Field(default=None, ge=0, le=1)
+    score: Fraction | None = None
 
 
 class LighthouseReport(PayloadModel):
@@ -73,7 +88,7 @@ class AccessibilityReport(PayloadModel):
     """An axe-style WCAG report: violations with their impact, passes, incomplete checks."""
 
     url: str | None = None
-    score: float | None = Field(default=None, ge=0, le=100)
+    score: Percent | None = None
     violations: list[Violation] = Field(default_factory=list)
     passes: list[Any] = Field(default_factory=list)
     incomplete: list[Any] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from chalicelib.models.payloads.common import LooseText, PayloadModel, Severity, to_text, normalize_severity
+from chalicelib.models.payloads.numbers import Position
 
 
 class Diagnostic(PayloadModel):
@@ -16,8 +17,8 @@ class Diagnostic(PayloadModel):
     message: str = Field(max_length=20_000)
     source: str | None = None
     code: str | int | dict[str, Any] | None = None  # "no-unused-vars", 2304 or {"value": ..., "target": ...}
-    line: int | None = Field(default=None, ge=0)
-    column: int | None = Field(default=None, ge=0)
+    line: Position | None = None
+    column: Position | None = None
 
     @property
     def severity_word(self) -> str:
@@ -56,8 +57,8 @@ class DetectorIssue(PayloadModel):
     severity: Severity = "info"
     message: str = Field(max_length=20_000)
     file: str | None = None
-    line: int | None = Field(default=None, ge=0)
-    column: int | None = Field(default=None, ge=0)
+    line: Position | None = None
+    column: Position | None = None
     rule_id: LooseText = Field(default=None, alias="ruleId")
 
     @model_validator(mode="before")

@@ -33,15 +33,12 @@ def _test_results(payload: guardian.TestResults) -> Summary:
         passed, failed, skipped = payload.summary.passed or 0, payload.summary.failed or 0, payload.summary.skipped or 0
     scores: list[float] = []
     vulnerabilities = 0
-    for test in payload.tests:
-        extra = test.model_extra or {}
-        a11y = extra.get("accessibility")
-        if isinstance(a11y, dict) and isinstance(a11y.get("score"), (int, float)):
-            scores.append(float(a11y["score"]))
-        security = extra.get("security")
-        if isinstance(security, dict):
-            found = security.get("vulnerabilities")
-            vulnerabilities += len(found) if isinstance(found, list) else int(found or 0) if isinstance(found, (int, float)) else 0
+    for test in payload.tests:  # the model bounds both (a count, a 0..100 score)
+        if test.accessibility is not None and test.accessibility.score is not None:
+            scores.append(test.accessibility.score)
+        if test.security is not None:
+            found = test.security.vulnerabilities
+            vulnerabilities += len(found) if isinstance(found, list) else found or 0
     fields: dict[str, Any] = {
         "url": payload.url, "testsCount": passed + failed + skipped, "passedCount": passed,
         "failedCount": failed, "skippedCount": skipped, "vulnerabilities": vulnerabilities,

@@ -159,3 +159,16 @@ def test_deep_or_odd_metadata_is_kept_as_is(client, org: Org):
     raw = request_body("ml-training", {"samples": []}).replace('"metadata": {}', '"metadata": {"n": NaN}')
     assert_error_shape(client.http.post("/v1/upload/insight", headers=org.headers, body=raw), 400, "validation_failed")
     assert state() == before
+
+
+@pytest.mark.parametrize("change", [
+    {"summary": {"total": 3, "passed": 10**40, "failed": 0}},
+    {"tests": [{"name": "t", "status": "failed", "security": {"vulnerabilities": 10**40}}]},
+    {"tests": [{"name": "t", "status": "passed", "accessibility": {"score": 1e300}}]},
+], ids=["summary-count", "vulnerabilities", "accessibility-score"])
+def test_numbers_dynamodb_cannot_hold_are_400_and_change_nothing(client, org: Org, change):
+    before = state()
+    payload = {**fixture("guardian", "test-results"), **change}
+    response = upload(client, org, "guardian", "test-results", payload)
+    assert_error_shape(response, 400, "validation_failed")
+    assert state() == before

@@ -81,3 +81,32 @@ def test_types_resolve():
         with pytest.raises(InvalidInput) as err:
             resolve(product, name)
         assert err.value.code == code
+
+
+HUGE = 10**40  # more digits than DynamoDB keeps (38): must be refused by the model, not by the write
+
+
+@pytest.mark.parametrize(("model", "payload"), [
+    (insight.Diagnostic, {"message": "m", "line": HUGE}),
+    (insight.Diagnostic, {"message": "m", "column": 2**31}),
+    (guardian.TestResults, {"testRunId": "t", "url": "u", "summary": {"passed": HUGE}}),
+    (guardian.TestResults, {"testRunId": "t", "url": "u", "tests": [{"security": {"vulnerabilities": HUGE}}]}),
+    (guardian.TestResults, {"testRunId": "t", "url": "u", "tests": [{"accessibility": {"score": 101}}]}),
+    (guardian.TestResults, {"testRunId": "t", "url": "u", "tests": [{"duration": -1}]}),
+    (guardian.TestResults, {"testRunId": "t", "url": "u", "tests": [{"duration": float("inf")}]}),
+    (guardian.AccessibilityReport, {"score": 1e300}),
+    (guardian.LighthouseReport, {"categories": {"performance": {"score": 1.5}}}),
+    (autopilot.RecipeTrust, {"recipes": [{"id": "r", "trust": 1e300}]}),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_numbers_out_of_range_are_refused(model, payload):
+    with pytest.raises(ValidationError):
+        model.model_validate(payload)
+
+
+def test_numbers_in_range_keep_lax_forms():
+    d = insight.Diagnostic.model_validate({"message": "m", "line": 12.0, "column": "3"})
+    assert (d.line, d.column) == (12, 3)
+    results = guardian.TestResults.model_validate({"testRunId": "t", "url": "u", "tests": [
+        {"accessibility": {"score": 87}, "security": {"vulnerabilities": [{"id": "x"}, {"id": "y"}]}}]})
+    assert results.tests[0].accessibility.score == 87.0
+    assert len(results.tests[0].security.vulnerabilities) == 2
