@@ -81,13 +81,6 @@ class Cli:
         return self.stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
-def require_route(stack: Any, method: str, path: str) -> None:
-    """Skip (naming the route) while the server does not serve it yet."""
-    document = httpx.get(f"{stack.api_url}/v1/openapi.json", timeout=10).json()
-    if method.lower() not in document.get("paths", {}).get(path, {}):
-        pytest.skip(f"server route {method} {path} is not served yet")
-
-
 @pytest.fixture
 def cli(stack: Any, tmp_path: Path) -> Cli:
     """A fresh organization (ENTERPRISE: no quota in the way) for every test, so counts are exact."""

@@ -14,7 +14,7 @@ import pytest
 
 from infra.local_stack import free_port
 from odavl_cli.queue import UploadQueue
-from tests.cli.conftest import Cli, require_route, run_odavl
+from tests.cli.conftest import Cli, run_odavl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -74,8 +74,6 @@ def _upload(cli: Cli, product: str, ws: Path, *extra: str) -> dict[str, Any]:
 
 
 def test_every_workspace_file_lands(cli: Cli, ws: Path):
-    require_route(cli.stack, "GET", "/v1/runs/{product}")
-    require_route(cli.stack, "GET", "/v1/runs/{product}/{runId}")
     results: dict[str, dict[str, Any]] = {}
     for product in ("insight", "autopilot", "guardian"):
         payload = _upload(cli, product, ws)
@@ -129,7 +127,6 @@ def test_a_12_mb_file_shows_progress_and_arrives_intact(cli: Cli, ws: Path):
 
 
 def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(cli: Cli, ws: Path):
-    require_route(cli.stack, "GET", "/v1/runs/{product}")
     down = {"ODAVL_CLOUD_API": f"http://127.0.0.1:{free_port()}"}
     queued_kinds: list[str] = []
     for product in ("insight", "autopilot"):

@@ -59,15 +59,6 @@ def _wait_for_end(stack: Any, job_id: str, deadline_s: float = 120) -> dict[str,
         time.sleep(0.3)
 
 
-def _ingest_published() -> bool:
-    try:
-        from chalicelib.services import ingest
-    except ImportError:
-        return False
-    return hasattr(ingest, "ingest_json")
-
-
-@pytest.mark.skipif(not _ingest_published(), reason="the ingest pipeline (services.ingest.ingest_json) is not in the tree yet")
 def test_worker_runs_a_queued_ingest_job_to_success(stack):
     job_id = _enqueue(stack, "e2e-job-ok")
     job = _wait_for_end(stack, job_id)
@@ -106,7 +97,6 @@ def test_worker_stops_on_sigterm(stack):
             proc.kill()
 
 
-@pytest.mark.skipif(not _ingest_published(), reason="the ingest pipeline (services.ingest.ingest_json) is not in the tree yet")
 def test_large_door_json_upload_is_ingested_by_a_job(stack):
     import hashlib
 

@@ -14,8 +14,6 @@ import pytest
 from tests.api.faults.inject import Fault, armed
 from tests.conftest import Org, body
 
-pytest.importorskip("odavl_cli.transfer")
-
 EXPORT = Path(__file__).resolve().parents[2] / "fixtures" / "workspace" / ".odavl" / "problems-panel-export.json"
 
 

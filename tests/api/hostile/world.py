@@ -90,6 +90,26 @@ def _seed_resources(world: World, org_key: str, into: dict[str, str]) -> None:
                      {"fileName": "report.json", "contentType": "application/json", "size": 10})
         assert reply.status_code in (200, 201), reply.body
         into["fileId"] = json.loads(reply.body)["fileId"]
+    if _has("/v1/jobs/{jobId}", "GET"):
+        into["jobId"] = _seed_job(client, org_key)
+
+
+def _seed_job(client: Any, org_key: str) -> str:
+    """An ingest job, made the way a client makes one: a JSON upload session, the bytes put at the
+    session's key (as the presigned POST would), then completion, which queues the job."""
+    from chalicelib.config import get_settings
+
+    data = json.dumps({"diagnostics": {}}).encode()
+    reply = _api(client, "POST", "/v1/uploads", org_key,
+                 {"product": "insight", "type": "analysis-results", "fileName": "export.json",
+                  "contentType": "application/json", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    assert reply.status_code == 201, reply.body
+    session = json.loads(reply.body)
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=get_settings().bucket, Key=session["fields"]["key"], Body=data, ContentType="application/json")
+    reply = _api(client, "POST", f"/v1/uploads/{session['uploadId']}/complete", org_key, {})
+    assert reply.status_code == 202, reply.body
+    return json.loads(reply.body)["jobId"]
 
 
 @contextmanager
