@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import clock
-from chalicelib.models.jobs import DeletedJobs, DeleteJobsQuery, JobList, JobListQuery, JobView
-from chalicelib.services import jobs
+from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
+
+if TYPE_CHECKING:
+    from chalicelib.models.jobs import DeletedJobs, DeleteJobsQuery, JobList, JobListQuery, JobView
+
+jobs = lazy_module("chalicelib.services.jobs")
+models = lazy_module("chalicelib.models.jobs")
 
 bp = Blueprint(__name__)
 
@@ -21,36 +26,36 @@ DELETE_BATCH = 1000
 
 
 @route(bp, "/v1/jobs", summary="List background jobs, newest first (filters: status, type; cursor pages)",
-       scope="jobs:read", query=JobListQuery, response=JobList, tags=("jobs",), errors=(400,))
+       scope="jobs:read", query="chalicelib.models.jobs:JobListQuery", response="chalicelib.models.jobs:JobList", tags=("jobs",), errors=(400,))
 def list_jobs(ctx: RequestContext, query: JobListQuery) -> JobList:
     items, cursor = jobs.list_jobs(ctx.org_id, status=query.status, job_type=query.type, limit=query.limit,
                                    cursor=query.cursor)
-    return JobList(items=[JobView.model_validate(i) for i in items], next_cursor=cursor)
+    return models.JobList(items=[models.JobView.model_validate(i) for i in items], next_cursor=cursor)
 
 
 @route(bp, "/v1/jobs/{jobId}", summary="A job: status, attempts, error, result and timestamps",
-       scope="jobs:read", response=JobView, tags=("jobs",), errors=(404,), metered=False)
+       scope="jobs:read", response="chalicelib.models.jobs:JobView", tags=("jobs",), errors=(404,), metered=False)
 def get_job(ctx: RequestContext, jobId: str) -> JobView:
-    return JobView.model_validate(jobs.get_job(ctx.org_id, jobId))
+    return models.JobView.model_validate(jobs.get_job(ctx.org_id, jobId))
 
 
 @route(bp, "/v1/jobs/{jobId}/retry", "POST", summary="Queue a failed job again (409 unless failed)",
-       scope="jobs:write", response=JobView, status=202, tags=("jobs",), errors=(404, 409, 503))
+       scope="jobs:write", response="chalicelib.models.jobs:JobView", status=202, tags=("jobs",), errors=(404, 409, 503))
 def retry_job(ctx: RequestContext, jobId: str) -> JobView:
-    return JobView.model_validate(jobs.retry_job(ctx.org_id, jobId))
+    return models.JobView.model_validate(jobs.retry_job(ctx.org_id, jobId))
 
 
 @route(bp, "/v1/jobs/{jobId}/cancel", "POST", summary="Cancel a queued or running job (409 once finished)",
-       scope="jobs:write", response=JobView, tags=("jobs",), errors=(404, 409))
+       scope="jobs:write", response="chalicelib.models.jobs:JobView", tags=("jobs",), errors=(404, 409))
 def cancel_job(ctx: RequestContext, jobId: str) -> JobView:
-    return JobView.model_validate(jobs.cancel_job(ctx.org_id, jobId))
+    return models.JobView.model_validate(jobs.cancel_job(ctx.org_id, jobId))
 
 
 @route(bp, "/v1/jobs", "DELETE", summary="Delete finished jobs that ended more than olderThanDays days ago",
-       scope="jobs:write", query=DeleteJobsQuery, response=DeletedJobs, tags=("jobs",), errors=(400,))
+       scope="jobs:write", query="chalicelib.models.jobs:DeleteJobsQuery", response="chalicelib.models.jobs:DeletedJobs", tags=("jobs",), errors=(400,))
 def delete_jobs(ctx: RequestContext, query: DeleteJobsQuery) -> DeletedJobs:
     before = clock.now() - timedelta(days=query.older_than_days)
-    return DeletedJobs(deleted=jobs.delete_finished_before(ctx.org_id, before, DELETE_BATCH))
+    return models.DeletedJobs(deleted=jobs.delete_finished_before(ctx.org_id, before, DELETE_BATCH))
 
 
 @bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=1, name="ingest_worker")

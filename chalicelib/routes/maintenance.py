@@ -11,7 +11,10 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.services.maintenance import backups, retention
+from chalicelib.lazy import lazy_module
+
+backups = lazy_module("chalicelib.services.maintenance.backups")
+retention = lazy_module("chalicelib.services.maintenance.retention")
 
 bp = Blueprint(__name__)
 

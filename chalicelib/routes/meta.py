@@ -1,28 +1,36 @@
 """Health, identity and the OpenAPI document."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chalice import Blueprint
 
 from chalicelib import clock
 from chalicelib.config import get_settings
-from chalicelib.models.keys import Health, WhoAmI
+from chalicelib.lazy import lazy_module
 from chalicelib.version import VERSION
 from chalicelib.web import RequestContext, route
-from chalicelib.web.openapi import build_document
+
+if TYPE_CHECKING:
+    from chalicelib.models.keys import WhoAmI
+
+models = lazy_module("chalicelib.models.keys")
+openapi_document = lazy_module("chalicelib.web.openapi")
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/health", summary="Liveness (no authentication)", auth_required=False, response=Health, tags=("meta",), metered=False)
-def health(ctx: RequestContext) -> Health:
-    return Health(status="ok", stage=get_settings().stage, version=VERSION, time=clock.iso())
+@route(bp, "/v1/health", summary="Liveness (no authentication)", auth_required=False, response="chalicelib.models.keys:Health", tags=("meta",), metered=False)
+def health(ctx: RequestContext) -> dict[str, Any]:
+    # The Health shape as a plain dict: a liveness probe must not wait for the validation stack to load.
+    return {"status": "ok", "stage": get_settings().stage, "version": VERSION, "time": clock.iso()}
 
 
-@route(bp, "/v1/whoami", summary="The organization, key, scopes and plan behind the API key", response=WhoAmI, tags=("meta",))
+@route(bp, "/v1/whoami", summary="The organization, key, scopes and plan behind the API key", response="chalicelib.models.keys:WhoAmI", tags=("meta",))
 def whoami(ctx: RequestContext) -> WhoAmI:
     p = ctx.principal
     assert p is not None
-    return WhoAmI(
+    return models.WhoAmI(
         organization_id=p.org_id, organization_name=p.org_name, key_id=p.key_id,
         key_name=p.key_name, scopes=sorted(p.scopes), plan=p.plan,
     )
@@ -30,4 +38,4 @@ def whoami(ctx: RequestContext) -> WhoAmI:
 
 @route(bp, "/v1/openapi.json", summary="This API's OpenAPI 3.1 document", auth_required=False, tags=("meta",), metered=False)
 def openapi(ctx: RequestContext) -> dict:
-    return build_document(VERSION)
+    return openapi_document.build_document(VERSION)

@@ -2,35 +2,42 @@
 download links; cascade delete. Another organization's run is 404 everywhere."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.models.runs import DeletedRun, RunDetail, RunDetailQuery, RunList, RunListQuery
-from chalicelib.services import runs
+from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
+
+if TYPE_CHECKING:
+    from chalicelib.models.runs import DeletedRun, RunDetail, RunDetailQuery, RunList, RunListQuery
+
+runs = lazy_module("chalicelib.services.runs")
+models = lazy_module("chalicelib.models.runs")
 
 bp = Blueprint(__name__)
 
 
 @route(bp, "/v1/runs/{product}", summary="List runs newest first, filtered, with stats of the filtered set",
-       scope="runs:read", query=RunListQuery, response=RunList, tags=("runs",))
+       scope="runs:read", query="chalicelib.models.runs:RunListQuery", response="chalicelib.models.runs:RunList", tags=("runs",))
 def list_runs(ctx: RequestContext, query: RunListQuery, product: str) -> RunList:
     page = runs.list_runs(
         ctx.org_id, product, project_id=query.project_id, status=query.status, environment=query.environment,
         passed=query.passed, upload_type=query.type, since=query.from_, until=query.to, cursor=query.cursor,
         limit=query.limit,
     )
-    return RunList.model_validate(page)
+    return models.RunList.model_validate(page)
 
 
 @route(bp, "/v1/runs/{product}/{runId}", summary="One run: summary, paged issues/tests, attachment download URLs",
-       scope="runs:read", query=RunDetailQuery, response=RunDetail, tags=("runs",))
+       scope="runs:read", query="chalicelib.models.runs:RunDetailQuery", response="chalicelib.models.runs:RunDetail", tags=("runs",))
 def get_run(ctx: RequestContext, query: RunDetailQuery, product: str, runId: str) -> RunDetail:
     detail = runs.run_detail(ctx.org_id, product, runId, page=query.page, page_size=query.page_size, cursor=query.cursor)
-    return RunDetail.model_validate(detail)
+    return models.RunDetail.model_validate(detail)
 
 
 @route(bp, "/v1/runs/{product}/{runId}", "DELETE", summary="Delete a run, its payload and attachments only it uses",
-       scope="runs:delete", response=DeletedRun, tags=("runs",))
+       scope="runs:delete", response="chalicelib.models.runs:DeletedRun", tags=("runs",))
 def delete_run(ctx: RequestContext, product: str, runId: str) -> DeletedRun:
     freed = runs.delete_run(ctx.org_id, product, runId)
-    return DeletedRun(run_id=runId, deleted=True, bytes_freed=freed)
+    return models.DeletedRun(run_id=runId, deleted=True, bytes_freed=freed)

@@ -1,12 +1,17 @@
 """Generic file storage: presigned upload and download, listing, stats, deletion."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.models.storage import (DownloadQuery, DownloadUrl, FileList, FileView, ListFilesQuery,
-                                       StorageStats, UploadUrl, UploadUrlRequest)
-from chalicelib.services import files
+from chalicelib.lazy import lazy_module
 from chalicelib.web import Reply, RequestContext, route
+
+if TYPE_CHECKING:
+    from chalicelib.models.storage import DownloadQuery, ListFilesQuery, UploadUrlRequest
+
+files = lazy_module("chalicelib.services.files")
 
 bp = Blueprint(__name__)
 
@@ -17,21 +22,21 @@ def _plan(ctx: RequestContext) -> str:
 
 
 @route(bp, "/v1/storage/upload-url", "POST", summary="A presigned POST for one file (quota checked first)",
-       scope="storage:write", body=UploadUrlRequest, response=UploadUrl, status=201, tags=("storage",),
+       scope="storage:write", body="chalicelib.models.storage:UploadUrlRequest", response="chalicelib.models.storage:UploadUrl", status=201, tags=("storage",),
        errors=(400, 403, 415, 429))
 def create_upload_url(ctx: RequestContext, body: UploadUrlRequest) -> Reply:
     return Reply(files.create_upload_url(ctx.org_id, _plan(ctx), body.model_dump(by_alias=True)), status=201)
 
 
 @route(bp, "/v1/storage/files/{fileId}/complete", "POST", summary="Verify an uploaded file and record it",
-       scope="storage:write", response=FileView, tags=("storage",), errors=(400, 404, 409, 415, 429))
+       scope="storage:write", response="chalicelib.models.storage:FileView", tags=("storage",), errors=(400, 404, 409, 415, 429))
 def complete_file(ctx: RequestContext, fileId: str) -> Reply:
     status, answer = files.complete(ctx.org_id, _plan(ctx), fileId)
     return Reply(answer, status=status)
 
 
 @route(bp, "/v1/storage/files", summary="List stored files, newest first (expired files never appear)",
-       scope="storage:read", query=ListFilesQuery, response=FileList, tags=("storage",), errors=(400,))
+       scope="storage:read", query="chalicelib.models.storage:ListFilesQuery", response="chalicelib.models.storage:FileList", tags=("storage",), errors=(400,))
 def list_files(ctx: RequestContext, query: ListFilesQuery) -> dict:
     items, cursor = files.list_files(ctx.org_id, product=query.product, content_type=query.content_type,
                                      prefix=query.prefix, limit=query.limit, cursor=query.cursor)
@@ -39,7 +44,7 @@ def list_files(ctx: RequestContext, query: ListFilesQuery) -> dict:
 
 
 @route(bp, "/v1/storage/files/{fileId}/download-url", summary="A short-lived download URL (counts the download)",
-       scope="storage:read", query=DownloadQuery, response=DownloadUrl, tags=("storage",), errors=(400, 404))
+       scope="storage:read", query="chalicelib.models.storage:DownloadQuery", response="chalicelib.models.storage:DownloadUrl", tags=("storage",), errors=(400, 404))
 def download_url(ctx: RequestContext, query: DownloadQuery, fileId: str) -> dict:
     return files.download_url(ctx.org_id, fileId, query.expires_in)
 
@@ -52,6 +57,6 @@ def delete_file(ctx: RequestContext, fileId: str) -> Reply:
 
 
 @route(bp, "/v1/storage/stats", summary="Stored bytes and files, by content type, against the plan's limit",
-       scope="storage:read", response=StorageStats, tags=("storage",))
+       scope="storage:read", response="chalicelib.models.storage:StorageStats", tags=("storage",))
 def storage_stats(ctx: RequestContext) -> dict:
     return files.stats(ctx.org_id, _plan(ctx))

@@ -2,11 +2,19 @@
 multipart parts), then verify and record them, or queue their ingest."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.models.binary_uploads import CompleteUploadRequest, CreateUploadRequest, UploadCompleted, UploadInstructions
-from chalicelib.services.uploads import catalog, completion, sessions
+from chalicelib.lazy import lazy_module
 from chalicelib.web import Reply, RequestContext, route
+
+if TYPE_CHECKING:
+    from chalicelib.models.binary_uploads import CompleteUploadRequest, CreateUploadRequest
+
+catalog = lazy_module("chalicelib.services.uploads.catalog")
+completion = lazy_module("chalicelib.services.uploads.completion")
+sessions = lazy_module("chalicelib.services.uploads.sessions")
 
 bp = Blueprint(__name__)
 
@@ -21,7 +29,7 @@ def _require_product_scope(ctx: RequestContext, product: str, kind: str = "") ->
 
 
 @route(bp, "/v1/uploads", "POST", summary="Start a large or binary upload (or learn it is already stored)",
-       body=CreateUploadRequest, response=UploadInstructions, status=201, tags=("uploads",),
+       body="chalicelib.models.binary_uploads:CreateUploadRequest", response="chalicelib.models.binary_uploads:UploadInstructions", status=201, tags=("uploads",),
        errors=(400, 403, 415, 429))
 def create_upload(ctx: RequestContext, body: CreateUploadRequest) -> Reply:
     _require_product_scope(ctx, body.product)
@@ -31,7 +39,7 @@ def create_upload(ctx: RequestContext, body: CreateUploadRequest) -> Reply:
 
 
 @route(bp, "/v1/uploads/{uploadId}", summary="An upload session: parts S3 already holds, fresh URLs for the rest",
-       response=UploadInstructions, tags=("uploads",), errors=(404,))
+       response="chalicelib.models.binary_uploads:UploadInstructions", tags=("uploads",), errors=(404,))
 def get_upload(ctx: RequestContext, uploadId: str) -> dict:
     session = sessions.get(ctx.org_id, uploadId)
     _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
@@ -39,7 +47,7 @@ def get_upload(ctx: RequestContext, uploadId: str) -> dict:
 
 
 @route(bp, "/v1/uploads/{uploadId}/complete", "POST", summary="Complete, verify and record an upload",
-       body=CompleteUploadRequest, response=UploadCompleted, tags=("uploads",), errors=(400, 404, 409, 415, 429))
+       body="chalicelib.models.binary_uploads:CompleteUploadRequest", response="chalicelib.models.binary_uploads:UploadCompleted", tags=("uploads",), errors=(400, 404, 409, 415, 429))
 def complete_upload(ctx: RequestContext, body: CompleteUploadRequest, uploadId: str) -> Reply:
     session = sessions.get(ctx.org_id, uploadId)
     _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))

@@ -2,15 +2,21 @@
 Importing this module also installs the metering hook on every authenticated, metered route."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.models.usage import HistoryQuery, IncrementRequest, IncrementResult, UsageHistory, UsageView
-from chalicelib.services.usage import report, rollover
+from chalicelib.lazy import lazy_module
 from chalicelib.services.usage.meter import give_back_forbidden, meter_request
 from chalicelib.web import RequestContext, route
 from chalicelib.web.route import AFTER_AUTH_HOOKS, ERROR_HOOKS
+
+if TYPE_CHECKING:
+    from chalicelib.models.usage import HistoryQuery, IncrementRequest, IncrementResult, UsageHistory, UsageView
+
+report = lazy_module("chalicelib.services.usage.report")
+rollover = lazy_module("chalicelib.services.usage.rollover")
+models = lazy_module("chalicelib.models.usage")
 
 bp = Blueprint(__name__)
 
@@ -26,21 +32,21 @@ def _plan(ctx: RequestContext) -> str:
 
 
 @route(bp, "/v1/usage", summary="Current period usage per metric, with limits and 80/90/100 % warnings",
-       scope="usage:read", response=UsageView, tags=("usage",))
+       scope="usage:read", response="chalicelib.models.usage:UsageView", tags=("usage",))
 def get_usage(ctx: RequestContext) -> UsageView:
-    return UsageView(**report.current(ctx.org_id, _plan(ctx)))
+    return models.UsageView(**report.current(ctx.org_id, _plan(ctx)))
 
 
 @route(bp, "/v1/usage/history", summary="Usage of past periods (months=1..24, the current one included)",
-       scope="usage:read", query=HistoryQuery, response=UsageHistory, tags=("usage",))
+       scope="usage:read", query="chalicelib.models.usage:HistoryQuery", response="chalicelib.models.usage:UsageHistory", tags=("usage",))
 def get_usage_history(ctx: RequestContext, query: HistoryQuery) -> UsageHistory:
-    return UsageHistory(**report.history(ctx.org_id, _plan(ctx), query.months))
+    return models.UsageHistory(**report.history(ctx.org_id, _plan(ctx), query.months))
 
 
 @route(bp, "/v1/usage/increment", "POST", summary="Internal metering: count a monthly metric once per event id",
-       scope="usage:admin", body=IncrementRequest, response=IncrementResult, tags=("usage",), errors=(409, 429))
+       scope="usage:admin", body="chalicelib.models.usage:IncrementRequest", response="chalicelib.models.usage:IncrementResult", tags=("usage",), errors=(409, 429))
 def increment_usage(ctx: RequestContext, body: IncrementRequest) -> IncrementResult:
-    return IncrementResult(**report.increment(ctx.org_id, _plan(ctx), body.metric.value, body.amount, body.event_id))
+    return models.IncrementResult(**report.increment(ctx.org_id, _plan(ctx), body.metric.value, body.amount, body.event_id))
 
 
 @bp.schedule(Cron(0, 0, 1, "*", "?", "*"), name="monthly_rollover",

@@ -73,3 +73,8 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("The payload is not valid JSON.", code="invalid_json", details={"reason": str(exc)[:200]}) from exc
+
+
+def max_body_bytes(inline_max: int = 5 * 1024 * 1024) -> int:
+    """The largest request body worth reading: base64 of the largest wire payload plus room for the envelope."""
+    return 4 * ((inline_max + 2) // 3) + 64 * 1024

@@ -12,15 +12,22 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.logs import logger
 from chalicelib.services import auth
+from chalicelib.lazy import resolve
 from chalicelib.services.auth import Principal
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+# A model, or its import path "chalicelib.models.keys:CreateKeyRequest": a path is imported on first
+# use, so declaring a route does not load pydantic (see chalicelib.lazy).
+ModelRef = Union["type[BaseModel]", str]
 
 CONTENT_TYPES = [
     "application/json",
@@ -42,15 +49,33 @@ class RouteSpec:
     summary: str
     scope: str | None
     auth: bool
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    response: type[BaseModel] | None
+    body_ref: ModelRef | None
+    query_ref: ModelRef | None
+    response_ref: ModelRef | None
     status: int
     tags: tuple[str, ...]
     max_body: int
     errors: tuple[int, ...]
     metered: bool
     too_large_hint: str = ""  # appended to the 413 message (e.g. where larger bodies go)
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return _model(self.body_ref)
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        return _model(self.query_ref)
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        return _model(self.response_ref)
+
+
+def _model(ref: ModelRef | None) -> type[BaseModel] | None:
+    if isinstance(ref, str):
+        return resolve(ref)  # type: ignore[return-value]
+    return ref
 
 
 REGISTRY: list[RouteSpec] = []
@@ -101,9 +126,9 @@ def route(
     summary: str,
     scope: str | None = None,
     auth_required: bool = True,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
+    body: ModelRef | None = None,
+    query: ModelRef | None = None,
+    response: ModelRef | None = None,
     status: int = 200,
     tags: tuple[str, ...] = (),
     max_body: int = DEFAULT_MAX_BODY,
@@ -116,7 +141,7 @@ def route(
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         spec = RouteSpec(
             path=path, method=method.upper(), name=fn.__name__, summary=summary, scope=scope,
-            auth=auth_required, body=body, query=query, response=response, status=status,
+            auth=auth_required, body_ref=body, query_ref=query, response_ref=response, status=status,
             tags=tags, max_body=max_body, errors=errors, metered=metered, too_large_hint=too_large_hint,
         )
         REGISTRY.append(spec)
@@ -177,9 +202,9 @@ def _run(spec: RouteSpec, fn: Callable[..., Any], ctx: RequestContext, params: d
         for hook in AFTER_AUTH_HOOKS:
             hook(ctx)
     args: list[Any] = [ctx]
-    if spec.body is not None:
+    if spec.body_ref is not None:
         args.append(_parse_body(spec, ctx))
-    if spec.query is not None:
+    if spec.query_ref is not None:
         args.append(_parse_query(spec, ctx))
     return fn(*args, **params)
 
@@ -210,6 +235,8 @@ def _parse_query(spec: RouteSpec, ctx: RequestContext) -> BaseModel:
 
 
 def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -225,7 +252,7 @@ def _render(spec: RouteSpec, ctx: RequestContext, result: Any) -> Response:
     if isinstance(result, Response):
         result.headers = {"X-Request-Id": ctx.request_id, **ctx.response_headers, **(result.headers or {})}
         return result
-    if isinstance(result, BaseModel):
+    if hasattr(result, "model_dump"):  # a pydantic model (duck-typed: pydantic may not be loaded)
         result = result.model_dump(mode="json", by_alias=True)
     headers = {"Content-Type": "application/json", "X-Request-Id": ctx.request_id, **ctx.response_headers, **extra}
     body = "" if result is None and status == 204 else json.dumps(result)

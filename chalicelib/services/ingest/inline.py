@@ -8,12 +8,8 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, PayloadTooLarge
 from chalicelib.services import decoding
+from chalicelib.services.decoding import max_body_bytes
 from chalicelib.services.ingest import IngestResult, check_binary, ingest_json
-
-
-def max_body_bytes(inline_max: int = 5 * 1024 * 1024) -> int:
-    """The largest request body worth reading: base64 of the largest wire payload plus room for the envelope."""
-    return 4 * ((inline_max + 2) // 3) + 64 * 1024
 
 
 def ingest_inline(org_id: str, plan: str, product: str, upload_type: str, project_id: str,
