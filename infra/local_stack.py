@@ -52,6 +52,7 @@ class LocalStack:
     stage: str = "dev"
     worker: bool = True
     quiet: bool = True
+    moto_log: Path | None = None  # where moto's request log goes when not quiet (None: the terminal)
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     resources: dict[str, str] = field(default_factory=dict)
@@ -99,14 +100,20 @@ class LocalStack:
         """A boto3 client pointed at this stack's moto server."""
         return self.boto3_session().client(service, endpoint_url=self.moto_url)
 
-    def _spawn(self, args: list[str]) -> subprocess.Popen[bytes]:
-        out = subprocess.DEVNULL if self.quiet else None
+    def _spawn(self, args: list[str], log: Path | None = None) -> subprocess.Popen[bytes]:
+        out: Any = subprocess.DEVNULL if self.quiet else None
+        if log is not None and not self.quiet:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            out = log.open("ab")
         proc = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=out, stderr=out)
+        if hasattr(out, "close"):
+            out.close()  # the child holds its own descriptor
         self.procs.append(proc)
         return proc
 
     def start_moto(self) -> None:
-        proc = self._spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)])
+        proc = self._spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
+                           self.moto_log)
         _wait_http(f"{self.moto_url}/moto-api/", 60, proc)
         self.resources = create_resources(self.boto3_session(), self.stage, self.moto_url)
 

@@ -6,17 +6,38 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import time
 
-from infra.local_stack import LocalStack
+from infra.local_stack import ROOT, LocalStack
+
+# moto logs every request (the ingest worker polls its queue each second): kept out of the terminal.
+MOTO_LOG = ROOT / "build" / "moto.log"
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is no owner
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 def main() -> int:
+    for name, default in (("ODAVL_MOTO_PORT", "5000"), ("ODAVL_API_PORT", "8000")):
+        port = int(os.environ.get(name, default))
+        if _port_taken(port):
+            print(f"port {port} is in use (another `make serve`?): stop it, or choose another port, "
+                  f"e.g. {name}={port + 1} make serve", file=sys.stderr)
+            return 1
     stack = LocalStack(
         moto_port=int(os.environ.get("ODAVL_MOTO_PORT", "5000")),
         api_port=int(os.environ.get("ODAVL_API_PORT", "8000")),
         quiet=False,
+        moto_log=MOTO_LOG,
     )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -31,7 +52,7 @@ def main() -> int:
             "ODAVL Cloud is running locally.\n"
             f"  API:            {stack.api_url}/v1/health\n"
             f"  OpenAPI:        {stack.api_url}/v1/openapi.json\n"
-            f"  AWS (moto):     {stack.moto_url}\n"
+            f"  AWS (moto):     {stack.moto_url}  (request log: {MOTO_LOG.relative_to(ROOT)})\n"
             f"  organization:   demo (plan PRO)\n"
             f"  admin API key:  {key}\n"
             "\n"
