@@ -1,5 +1,6 @@
-"""Content-addressed blobs (``orgs/<orgId>/blobs/<sha256>``): one object per distinct content per
-organization, counted by reference, attached to the runs that use it. A second run with the same
+"""Content-addressed blobs (under ``orgs/<orgId>/blobs/<sha256>``): one object per distinct content per
+organization, counted by reference, attached to the runs that use it. The object is the verified
+upload itself, left where it was sent (its key is in the blob record and on every attachment). A second run with the same
 screenshot adds an attachment and a reference, never a second object nor a second gauge increase."""
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ class BlobMissing(Exception):
 
 
 def blob_object_key(org_id: str, sha256: str) -> str:
+    """The blob's prefix; records made before uploads stayed in place name this key itself."""
     return f"orgs/{org_id}/blobs/{sha256}"
+
+
+def _key_of(org_id: str, record: dict[str, Any]) -> str:
+    return str(record.get("key") or blob_object_key(org_id, record["sha256"]))
 
 
 def get(org_id: str, sha256: str) -> dict[str, Any] | None:
@@ -40,6 +46,7 @@ def _attachment(org_id: str, blob: dict[str, Any], link: dict[str, Any]) -> dict
         "type": link.get("type", ""),
         "fileName": link.get("fileName", ""),
         "projectId": link.get("projectId") or "",
+        "key": _key_of(org_id, blob),
         "attachedAt": clock.iso(),
     }
 
@@ -67,16 +74,17 @@ def attach(org_id: str, sha256: str, link: dict[str, Any], extra: list[dict[str,
     return True
 
 
-def store_new(org_id: str, plan: str, staging_key: str, blob: dict[str, Any], link: dict[str, Any],
+def store_new(org_id: str, plan: str, key: str, blob: dict[str, Any], link: dict[str, Any],
               extra: list[dict[str, Any]] | None = None) -> bool:
-    """Make a verified staging object the blob ``blob`` (sha256, size, contentType) and attach it.
-    Falls back to ``attach`` when the blob appeared meanwhile. Raises 429 when the gauge would
-    pass the plan's limit (nothing is then recorded and the copied object is removed)."""
+    """Record the verified object at ``key`` as the blob ``blob`` (sha256, size, contentType), in
+    place, and attach it. True when the object became the blob; False when the blob appeared
+    meanwhile and the run was attached to it instead (the object at ``key`` is then a duplicate for
+    the caller to delete). Raises 429 when the gauge would pass the plan's limit (nothing is recorded;
+    the object stays with its open session)."""
     sha256 = blob["sha256"]
-    key = blob_object_key(org_id, sha256)
     if get(org_id, sha256) is not None:
-        return attach(org_id, sha256, link, extra)
-    objects.copy(staging_key, key, blob["contentType"])
+        attach(org_id, sha256, link, extra)
+        return False
     record = {**blob, "orgId": org_id, "key": key, "createdAt": clock.iso()}
     extra = list(extra or [])
     gauge = metering.gauge_items(org_id, plan, AREA, blob["contentType"], int(blob["size"]), 1)
@@ -88,9 +96,9 @@ def store_new(org_id: str, plan: str, staging_key: str, blob: dict[str, Any], li
         if exc.failed(len(extra)):
             raise
         if exc.failed(len(extra) + 1):
-            return attach(org_id, sha256, link, extra)
+            attach(org_id, sha256, link, extra)
+            return False
         if any(exc.failed(i) for i in range(len(extra) + 2, len(items))):
-            objects.delete(key)
             raise metering.quota_exceeded(org_id, plan, int(blob["size"])) from exc
         raise
     return True
@@ -109,7 +117,7 @@ def list_for_run(org_id: str, product: str, run_id: str) -> list[dict[str, Any]]
             "contentType": item["contentType"],
             "size": int(item["size"]),
             "attachedAt": item.get("attachedAt", ""),
-            "url": objects.presigned_get(blob_object_key(org_id, item["sha256"]), expires, name, item["contentType"]),
+            "url": objects.presigned_get(_key_of(org_id, item), expires, name, item["contentType"]),
             "expiresIn": expires,
         })
     return found
@@ -139,7 +147,7 @@ def _delete_if_unreferenced(org_id: str, sha256: str) -> int:
     if not metering.write_release([file_store.delete_unreferenced_blob_item(org_id, sha256)],
                                   org_id, AREA, blob["contentType"], size):
         return 0  # referenced again meanwhile, or already gone
-    objects.delete(blob_object_key(org_id, sha256))
+    objects.delete(_key_of(org_id, blob))
     return size
 
 

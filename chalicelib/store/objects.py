@@ -180,28 +180,6 @@ def open_read(key: str, chunk_size: int = READ_CHUNK) -> ObjectStream:
     return ObjectStream(int(out["ContentLength"]), out["Body"], chunk_size)
 
 
-# The most one CopyObject request copies; bigger objects need a multipart copy (UploadPartCopy).
-SINGLE_COPY_MAX = 5 * 1024 ** 3
-
-
-def copy(source_key: str, dest_key: str, content_type: str, size: int | None = None) -> None:
-    """Server-side copy within the bucket with the content type set explicitly. One CopyObject up to
-    5 GiB (a managed multipart copy costs a request per 8 MiB part plus a completion, several times
-    slower); the managed copy only beyond. ``size`` saves the HEAD that otherwise decides."""
-    if size is None:
-        found = head(source_key)
-        if found is None:
-            raise ObjectMissing(source_key)
-        size = int(found["size"])
-    s3 = clients.s3()
-    if size <= SINGLE_COPY_MAX:
-        s3.copy_object(CopySource={"Bucket": _bucket(), "Key": source_key}, Bucket=_bucket(), Key=dest_key,
-                       ContentType=content_type, MetadataDirective="REPLACE")
-        return
-    s3.copy({"Bucket": _bucket(), "Key": source_key}, _bucket(), dest_key,
-            ExtraArgs={"ContentType": content_type, "MetadataDirective": "REPLACE"})
-
-
 def delete(key: str) -> None:
     """Delete an object (absent is fine)."""
     clients.s3().delete_object(Bucket=_bucket(), Key=key)

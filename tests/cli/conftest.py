@@ -1,6 +1,8 @@
 """Fixtures of the CLI tests: an isolated ODAVL_HOME, and a runner for the real ``odavl`` executable."""
 from __future__ import annotations
 
+import hashlib
+
 import os
 import shutil
 import subprocess
@@ -75,6 +77,15 @@ class Cli:
         result = self(*args, "--json", **extra)
         assert result.code == 0, result.output
         return json.loads(result.stdout)
+
+    def blob(self, data: bytes) -> bytes:
+        """The stored bytes of this organization's blob of ``data`` (exactly one object under its prefix)."""
+        s3 = self.stack.client("s3")
+        bucket = self.stack.resources.get("bucket") or next(v for k, v in self.stack.resources.items() if "bucket" in k.lower())
+        prefix = f"orgs/{self.org_id}/blobs/{hashlib.sha256(data).hexdigest()}/"
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
+        assert len(keys) == 1, keys
+        return self.s3_object(keys[0])
 
     def s3_object(self, key: str) -> bytes:
         bucket = self.stack.resources.get("bucket") or next(v for k, v in self.stack.resources.items() if "bucket" in k.lower())

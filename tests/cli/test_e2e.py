@@ -86,7 +86,7 @@ def test_every_workspace_file_lands(cli: Cli, ws: Path):
     for name, entry in results.items():
         if entry["type"] == "screenshot":
             data = (ws / name).read_bytes()
-            assert cli.s3_object(f"orgs/{cli.org_id}/blobs/{hashlib.sha256(data).hexdigest()}") == data
+            assert cli.blob(data) == data
         else:
             assert entry["runId"] and entry["url"], entry
             stored = gzip.decompress(cli.s3_object(f"orgs/{cli.org_id}/runs/{entry['product']}/{entry['runId']}.json.gz"))
@@ -123,7 +123,7 @@ def test_a_12_mb_file_shows_progress_and_arrives_intact(cli: Cli, ws: Path):
     assert result.code == 0, result.output
     assert "full-page.png" in result.stderr and "12.6/12.6 MB" in result.stderr  # the progress bar, finished
     assert "screenshot full-page.png (multipart" in result.stdout
-    assert cli.s3_object(f"orgs/{cli.org_id}/blobs/{hashlib.sha256(big).hexdigest()}") == big
+    assert cli.blob(big) == big
 
 
 def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(cli: Cli, ws: Path):

@@ -55,4 +55,4 @@ def test_an_interrupted_upload_resumes_with_the_missing_parts_only(cli: Cli, tmp
     assert 2 in second.sent
     assert result.door == "multipart" and result.bytes_sent < len(data)
     assert not list((cli.home / "uploads").glob("*.json"))
-    assert cli.s3_object(f"orgs/{cli.org_id}/blobs/{hashlib.sha256(data).hexdigest()}") == data
+    assert cli.blob(data) == data

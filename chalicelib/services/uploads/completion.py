@@ -124,13 +124,15 @@ def _to_blob(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict
     try:
         if blobs.get(org_id, sha256) is not None:
             blobs.attach(org_id, sha256, link, [close])
+            kept = False
         else:
-            blobs.store_new(org_id, plan, session["key"], blob, link, [close])
+            kept = blobs.store_new(org_id, plan, session["key"], blob, link, [close])
     except transact.TransactionCancelled as exc:
         if exc.failed(0):
             raise AlreadyCompleted() from exc
         raise
-    objects.delete(session["key"])
+    if not kept:
+        objects.delete(session["key"])  # the same content was already stored: this copy is surplus
     return 200, body
 
 

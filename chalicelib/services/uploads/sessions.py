@@ -23,6 +23,22 @@ def staging_key(org_id: str, upload_id: str) -> str:
     return f"orgs/{org_id}/uploads/{upload_id}"
 
 
+def blob_upload_key(org_id: str, sha256: str, upload_id: str) -> str:
+    """Where a binary upload's bytes go: the blob's own place, so a verified upload becomes the blob
+    where it lies (no copy). The upload id keeps two concurrent uploads of one content apart."""
+    return f"{blobs.blob_object_key(org_id, sha256)}/{upload_id}"
+
+
+def upload_id_of(key: str) -> tuple[str, str] | None:
+    """(orgId, uploadId) of a session's object key, either layout; None for any other key."""
+    parts = key.split("/")
+    if len(parts) == 4 and parts[0] == "orgs" and parts[2] == "uploads":
+        return parts[1], parts[3]
+    if len(parts) == 5 and parts[0] == "orgs" and parts[2] == blobs.AREA:
+        return parts[1], parts[4]
+    return None
+
+
 def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Answer ``POST /v1/uploads``: (200, exists) or (201, upload instructions).
 
@@ -48,7 +64,8 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
         "contentType": request["contentType"], "size": request["size"], "sha256": sha256,
         "projectId": link["projectId"], "runId": link["runId"], "metadataJson": _metadata_json(request.get("metadata")),
     }
-    return 201, create(org_id, upload_id, staging_key(org_id, upload_id), record)
+    key = blob_upload_key(org_id, sha256, upload_id) if kind == BLOB else staging_key(org_id, upload_id)
+    return 201, create(org_id, upload_id, key, record)
 
 
 MAX_METADATA_BYTES = 8 * 1024
@@ -178,8 +195,8 @@ def abort_abandoned(older_than: timedelta, limit: int = 100) -> int:
 def _live_session_owns(key: str, cutoff: str) -> bool:
     """Whether a multipart upload belongs to a session still within its time (never trust S3's
     'Initiated' alone: emulators report a fixed date, and clocks drift)."""
-    parts = key.split("/")
-    if len(parts) != 4 or parts[0] != "orgs" or parts[2] != "uploads":
+    owner = upload_id_of(key)
+    if owner is None:
         return False
-    session = file_store.get_session(parts[1], parts[3])
+    session = file_store.get_session(*owner)
     return session is not None and session["status"] == "pending" and session["createdAt"] >= cutoff

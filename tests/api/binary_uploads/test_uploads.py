@@ -24,7 +24,7 @@ def test_small_screenshot_gets_a_pinned_presigned_post(client, org: Org):
     assert response.status_code == 201, response.body
     answer = body(response)
     assert answer["status"] == "upload" and answer["method"] == "POST"
-    key = f"orgs/acme/uploads/{answer['uploadId']}"
+    key = f"orgs/acme/blobs/{sha(PNG)}/{answer['uploadId']}"  # the blob's own place: kept there, never copied
     policy = policy_of(answer)
     conditions = policy["conditions"]
     assert ["eq", "$key", key] in conditions
@@ -43,7 +43,7 @@ def test_screenshot_completes_into_a_content_addressed_blob(client, org: Org):
     assert response.status_code == 200, response.body
     done = body(response)
     assert done["status"] == "completed" and done["sha256"] == sha(PNG)
-    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}"]
+    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}/{answer['uploadId']}"] == [blobs.get("acme", sha(PNG))["key"]]
     again = complete(client, org, answer["uploadId"])
     assert again.status_code == 200 and body(again) == done
     attached = blobs.list_for_run("acme", "guardian", "run-1")
@@ -62,7 +62,7 @@ def test_same_screenshot_again_sends_nothing_and_is_attached(client, org: Org):
     assert response.status_code == 200, response.body
     answer = body(response)
     assert answer["status"] == "exists" and answer["bytesToSend"] == 0 and "url" not in answer
-    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}"]
+    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}/{first['uploadId']}"]
     assert len(blobs.list_for_run("acme", "guardian", "run-2")) == 1
     blob = blobs.get("acme", sha(PNG))
     assert blob["refs"] == 2
@@ -73,6 +73,20 @@ def test_same_screenshot_again_sends_nothing_and_is_attached(client, org: Org):
     assert blobs.get("acme", sha(PNG))["refs"] == 2
 
 
+def test_two_uploads_of_one_content_at_once_keep_one_object(client, org: Org):
+    # Both sessions start before either completes, so both send their bytes (to their own keys).
+    first, second = body(start(client, org, PNG)), body(start(client, org, PNG, testRunId="run-2"))
+    assert first["status"] == second["status"] == "upload" and first["key"] != second["key"]
+    send(first, PNG)
+    send(second, PNG)
+    assert complete(client, org, second["uploadId"]).status_code == 200
+    assert complete(client, org, first["uploadId"]).status_code == 200
+    blob = blobs.get("acme", sha(PNG))
+    assert keys() == [blob["key"]] == [second["key"]]  # the later completion's bytes were surplus
+    assert blob["refs"] == 2 and usage.storage_used("acme") == len(PNG)
+    assert [a["sha256"] for a in blobs.list_for_run("acme", "guardian", "run-1")] == [sha(PNG)]
+
+
 def test_release_run_frees_only_unshared_blobs(client, org: Org):
     other = PNG + b"tail"
     for data, run in ((PNG, "run-1"), (PNG, "run-2"), (other, "run-1")):
@@ -81,7 +95,7 @@ def test_release_run_frees_only_unshared_blobs(client, org: Org):
             send(answer, data)
             assert complete(client, org, answer["uploadId"]).status_code == 200
     assert blobs.release_run("acme", "guardian", "run-1") == len(other)
-    assert keys() == [f"orgs/acme/blobs/{sha(PNG)}"]
+    assert keys() == [blobs.get("acme", sha(PNG))["key"]]
     assert blobs.release_run("acme", "guardian", "run-1") == 0
     assert blobs.release_run("acme", "guardian", "run-2") == len(PNG)
     assert keys() == []
@@ -246,3 +260,12 @@ def test_wrong_part_etag_is_400_and_the_upload_can_still_complete(client, org: O
     assert_error_shape(complete(client, org, answer["uploadId"], wrong), 400, "invalid_parts")
     assert_error_shape(complete(client, org, answer["uploadId"], parts[:1]), 400, "invalid_parts")
     assert complete(client, org, answer["uploadId"], parts).status_code == 202
+
+
+def test_session_keys_of_both_layouts_name_their_upload():
+    from chalicelib.services.uploads import sessions as uploads
+
+    assert uploads.upload_id_of("orgs/acme/uploads/u1") == ("acme", "u1")
+    assert uploads.upload_id_of(f"orgs/acme/blobs/{sha(PNG)}/u2") == ("acme", "u2")
+    for other in ("orgs/acme/files/f1", f"orgs/acme/blobs/{sha(PNG)}", "orgs/acme/uploads/u1/x", "u1"):
+        assert uploads.upload_id_of(other) is None
