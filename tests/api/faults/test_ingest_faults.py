@@ -8,11 +8,11 @@ import gzip
 import json
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.api.faults.inject import Fault, armed
+from tests.api.faults.state import payload_objects, runs_of
 from tests.api.jobs.conftest import deliver, enqueue, object_exists, queued_bodies  # noqa: F401 (fixture)
 from tests.conftest import Org, assert_error_shape, body
 
@@ -22,16 +22,6 @@ EXPORT = {"diagnostics": {"src/app.ts": [
 ]}}
 KEY = "ingest-fault-0001"
 
-
-def _runs(org: Org) -> list[dict[str, Any]]:
-    items = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-runs").scan()["Items"]
-    return [i for i in items if i.get("orgId") == org.org_id and i.get("runId")]
-
-
-def _payload_objects(org: Org) -> list[str]:
-    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(
-        Bucket="odavl-test-payloads", Prefix=f"orgs/{org.org_id}/runs/")
-    return [o["Key"] for o in listed.get("Contents", [])]
 
 
 def _upload(client: Any, org: Org) -> Any:
@@ -53,8 +43,8 @@ def test_run_state_unknown_keeps_the_payload(client: Any, org: Org) -> None:
     assert check.calls[-1] == "dynamodb.GetItem"  # the run check came after the transaction
     assert response.status_code >= 500
     assert_error_shape(response, response.status_code)
-    [run] = _runs(org)
-    assert _payload_objects(org) == [run["payloadKey"]]
+    [run] = runs_of(org)
+    assert payload_objects(org) == [run["payloadKey"]]
 
     replayed = _upload(client, org)
     assert replayed.status_code == 201 and body(replayed)["runId"] == run["runId"]
@@ -71,15 +61,15 @@ def test_job_whose_run_transaction_answer_was_lost_keeps_its_payload(client: Any
         with pytest.raises(ClientError):
             deliver(message, receive_count=1)
     assert lost.fired, lost.calls
-    [run] = _runs(org)
-    assert _payload_objects(org) == [run["payloadKey"]]
+    [run] = runs_of(org)
+    assert payload_objects(org) == [run["payloadKey"]]
     assert object_exists(f"orgs/{org.org_id}/uploads/lost")  # kept for the redelivery
 
     deliver(message, receive_count=2)
     shown = body(client.http.get(f"/v1/jobs/{job['jobId']}", headers=org.headers))
     assert shown["status"] == "succeeded" and shown["result"]["runId"] == run["runId"]
-    assert [r["runId"] for r in _runs(org)] == [run["runId"]]
-    assert _payload_objects(org) == [run["payloadKey"]]
+    assert [r["runId"] for r in runs_of(org)] == [run["runId"]]
+    assert payload_objects(org) == [run["payloadKey"]]
     assert not object_exists(f"orgs/{org.org_id}/uploads/lost")
 
 
@@ -91,7 +81,7 @@ def test_job_whose_run_transaction_failed_leaves_no_payload(client: Any, org: Or
         with pytest.raises(ClientError):
             deliver(message, receive_count=1)
     assert failed.fired, failed.calls
-    assert _runs(org) == [] and _payload_objects(org) == []
+    assert runs_of(org) == [] and payload_objects(org) == []
     deliver(message, receive_count=2)
-    [run] = _runs(org)
-    assert _payload_objects(org) == [run["payloadKey"]]
+    [run] = runs_of(org)
+    assert payload_objects(org) == [run["payloadKey"]]

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from tests.api.faults.inject import Fault, armed
+from tests.api.faults.state import payload_objects, runs_of
 from tests.api.hostile import snapshot
 from tests.conftest import Org, assert_error_shape, body
 
@@ -53,16 +54,6 @@ def _upload(client: Any, org: Org) -> Any:
     return client.http.post("/v1/upload/insight", headers=headers, body=json.dumps(payload))
 
 
-def _runs(org: Org) -> list[dict[str, Any]]:
-    items = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-runs").scan()["Items"]
-    return [i for i in items if i.get("orgId") == org.org_id and i.get("runId")]
-
-
-def _payload_objects(org: Org) -> list[str]:
-    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(
-        Bucket="odavl-test-payloads", Prefix=f"orgs/{org.org_id}/runs/")
-    return [o["Key"] for o in listed.get("Contents", [])]
-
 
 def _analyses_used(client: Any, org: Org) -> int:
     return int(body(client.http.get("/v1/usage", headers=org.headers))["metrics"]["insight_analyses"]["used"])
@@ -86,9 +77,9 @@ def test_fault_fails_cleanly_and_retry_makes_one_run(client: Any, org: Org, faul
     assert retried.status_code == 201, retried.body
     replayed = _upload(client, org)
     assert replayed.status_code == 201 and body(replayed)["runId"] == body(retried)["runId"]
-    runs = _runs(org)
+    runs = runs_of(org)
     assert [r["runId"] for r in runs] == [body(retried)["runId"]]
-    assert _payload_objects(org) == [runs[0]["payloadKey"]]
+    assert payload_objects(org) == [runs[0]["payloadKey"]]
     assert _analyses_used(client, org) == 1
 
 
