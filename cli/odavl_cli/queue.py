@@ -102,7 +102,7 @@ class UploadQueue:
 
 
 def backoff_delay(attempt: int, retry_after: float | None) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based): the schedule, or Retry-After
+    """Seconds to wait before retry number ``attempt`` (1-based): 1 s, 5 s, 15 s, or Retry-After
     when the server asked for longer (capped at 5 minutes)."""
     base = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
     if retry_after is not None:
@@ -110,43 +110,73 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
     return base
 
 
+# Answers that speak of the credentials, not of the item: the item stays. 401 ends the whole pass
+# (every other item would be refused the same way); 403 (a scope the key lacks) only this item.
+KEY_REFUSED = 401
+SCOPE_MISSING = 403
+
+
+def _since_last_attempt(item: dict[str, Any], now: datetime) -> float:
+    stamp = item.get("lastAttemptAt") or item.get("createdAt")
+    try:
+        then = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return max(0.0, (now - then).total_seconds())
+
+
 def process(queue: UploadQueue, send: Callable[[dict[str, Any]], Any], *,
-            sleep: Callable[[float], None], on_result: Callable[[dict[str, Any], str, Any], None] | None = None
-            ) -> dict[str, int]:
-    """Retry every queued item: up to MAX_ATTEMPTS with backoff. ``send(item)`` returns a result or raises
-    an exception with ``retryable`` (and optional ``retry_after``). Succeeded and non-retryable items leave
-    the queue; retryable failures stay with their attempt count. The lock is not held while sending, so
-    other processes can keep queueing; removal is by id."""
-    counts = {"processed": 0, "succeeded": 0, "failed": 0, "dropped": 0}
+            sleep: Callable[[float], None], on_result: Callable[[dict[str, Any], str, Any], None] | None = None,
+            now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> dict[str, Any]:
+    """Retry every queued item: up to MAX_ATTEMPTS retries, waiting 1 s, 5 s and 15 s before them (or
+    Retry-After); the first wait counts from the item's last attempt, so an item queued a while ago
+    goes at once. ``send(item)`` returns a result or raises an exception with ``retryable`` (and
+    optional ``retry_after``, ``status``). Succeeded and non-retryable items leave the queue;
+    retryable failures stay with their attempt count; a refused key (401) stops the pass with every
+    item kept. The lock is not held while sending, so other processes can keep queueing; removal is by id."""
+    counts: dict[str, Any] = {"processed": 0, "succeeded": 0, "failed": 0, "dropped": 0, "halted": False}
     for item in queue.items():
         counts["processed"] += 1
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                result = send(item)
-            except Exception as exc:  # noqa: BLE001 - classified below
-                retryable = bool(getattr(exc, "retryable", False))
-                message = getattr(exc, "message", str(exc))
-                if not retryable:
-                    queue.remove({item["id"]})
-                    counts["failed"] += 1
-                    counts["dropped"] += 1
-                    if on_result:
-                        on_result(item, "dropped", exc)
-                    break
-                if attempt >= MAX_ATTEMPTS:
-                    queue.update(item["id"], {"attempts": int(item.get("attempts", 0)) + attempt,
-                                              "lastError": message, "lastAttemptAt": now_iso()})
-                    counts["failed"] += 1
-                    if on_result:
-                        on_result(item, "kept", exc)
-                    break
-                sleep(backoff_delay(attempt, getattr(exc, "retry_after", None)))
-                continue
-            queue.remove({item["id"]})
-            counts["succeeded"] += 1
-            if on_result:
-                on_result(item, "succeeded", result)
+        outcome = _retry(queue, item, send, sleep, now, on_result)
+        counts["succeeded" if outcome == "succeeded" else "failed"] += 1
+        counts["dropped"] += outcome == "dropped"
+        if outcome == "halted":
+            counts["halted"] = True
             break
     return counts
+
+
+def _retry(queue: UploadQueue, item: dict[str, Any], send: Callable[[dict[str, Any]], Any],
+           sleep: Callable[[float], None], now: Callable[[], datetime],
+           on_result: Callable[[dict[str, Any], str, Any], None] | None) -> str:
+    """Up to MAX_ATTEMPTS tries of one item; its outcome: succeeded, dropped, kept or halted."""
+    retry_after: float | None = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        wait = backoff_delay(attempt, retry_after)
+        if attempt == 1:
+            wait = max(0.0, wait - _since_last_attempt(item, now()))
+        if wait > 0:
+            sleep(wait)
+        try:
+            result = send(item)
+        except Exception as exc:  # noqa: BLE001 - classified below
+            status = getattr(exc, "status", None)
+            message = getattr(exc, "message", str(exc))
+            if status in (KEY_REFUSED, SCOPE_MISSING) or (getattr(exc, "retryable", False) and attempt == MAX_ATTEMPTS):
+                outcome = "halted" if status == KEY_REFUSED else "kept"
+                queue.update(item["id"], {"attempts": int(item.get("attempts", 0)) + attempt,
+                                          "lastError": message, "lastAttemptAt": now_iso()})
+            elif getattr(exc, "retryable", False):
+                retry_after = getattr(exc, "retry_after", None)
+                continue
+            else:
+                outcome = "dropped"
+                queue.remove({item["id"]})
+            if on_result:
+                on_result(item, outcome, exc)
+            return outcome
+        queue.remove({item["id"]})
+        if on_result:
+            on_result(item, "succeeded", result)
+        return "succeeded"
+    raise AssertionError("unreachable: the last attempt always returns")

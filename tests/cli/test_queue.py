@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -132,47 +133,77 @@ class Flaky:
         return "ok"
 
 
-def test_process_retries_with_backoff_then_succeeds(odavl_home: Path):
-    queue = UploadQueue()
-    queue.add(item(1))
-    sleeps: list[float] = []
-    send = Flaky([CliError("boom", retryable=True, status=503), CliError("net", retryable=True)])
-    counts = process(queue, send, sleep=sleeps.append)
-    assert counts == {"processed": 1, "succeeded": 1, "failed": 0, "dropped": 0}
-    assert sleeps == [1.0, 5.0]
-    assert send.calls == ["k1", "k1", "k1"]  # the same idempotency key every time
-    assert queue.items() == []
+QUEUED_AT = "2026-11-23T10:00:00.000000Z"
 
 
-def test_process_keeps_an_item_after_3_retryable_failures(odavl_home: Path):
+def at(seconds_after_queueing: float):
+    """A clock that reads ``seconds_after_queueing`` after QUEUED_AT."""
+    return lambda: datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc) + timedelta(seconds=seconds_after_queueing)
+
+
+def test_a_fresh_item_waits_1_5_and_15_seconds_before_its_three_retries(odavl_home: Path):
     queue = UploadQueue()
-    queue.add(item(1))
+    queue.add({**item(1), "createdAt": QUEUED_AT})
     sleeps: list[float] = []
     send = Flaky([CliError("down", retryable=True, status=502)] * 5)
-    counts = process(queue, send, sleep=sleeps.append)
-    assert counts == {"processed": 1, "succeeded": 0, "failed": 1, "dropped": 0}
-    assert len(send.calls) == MAX_ATTEMPTS == 3
-    assert sleeps == [1.0, 5.0]
+    counts = process(queue, send, sleep=sleeps.append, now=at(0))
+    assert counts == {"processed": 1, "succeeded": 0, "failed": 1, "dropped": 0, "halted": False}
+    assert sleeps == [1.0, 5.0, 15.0]
+    assert send.calls == ["k1"] * MAX_ATTEMPTS  # the same idempotency key every time
     [kept] = queue.items()
     assert kept["attempts"] == 3 and kept["lastError"] == "down"
 
 
+def test_the_first_wait_counts_from_the_last_attempt(odavl_home: Path):
+    queue = UploadQueue()
+    queue.add({**item(1), "createdAt": QUEUED_AT})
+    queue.add({**item(2), "createdAt": QUEUED_AT, "lastAttemptAt": "2026-11-23T10:09:59.600000Z"})
+    sleeps: list[float] = []
+    send = Flaky([CliError("boom", retryable=True, status=503), CliError("net", retryable=True), None, None])
+    counts = process(queue, send, sleep=sleeps.append, now=at(600))
+    assert counts == {"processed": 2, "succeeded": 2, "failed": 0, "dropped": 0, "halted": False}
+    assert sleeps == [5.0, 15.0, pytest.approx(0.6)]  # k1 queued 10 min ago goes at once; k2 tried 0.4 s ago
+    assert send.calls == ["k1", "k1", "k1", "k2"]
+    assert queue.items() == []
+
+
 def test_process_drops_only_non_retryable_failures(odavl_home: Path):
     queue = UploadQueue()
-    queue.add(item(1))
-    queue.add(item(2))
-    queue.add(item(3))
+    for n in (1, 2, 3):
+        queue.add({**item(n), "createdAt": QUEUED_AT})
     outcomes: dict[str, str] = {}
     send = Flaky([CliError("bad payload (400 validation_failed)", status=400, code="validation_failed"),
                   None,
                   CliError("slow down", retryable=True, status=429, retry_after=7), None])
     sleeps: list[float] = []
-    counts = process(queue, send, sleep=sleeps.append,
+    counts = process(queue, send, sleep=sleeps.append, now=at(60),
                      on_result=lambda entry, outcome, _: outcomes.__setitem__(entry["idempotencyKey"], outcome))
-    assert counts == {"processed": 3, "succeeded": 2, "failed": 1, "dropped": 1}
+    assert counts == {"processed": 3, "succeeded": 2, "failed": 1, "dropped": 1, "halted": False}
     assert outcomes == {"k1": "dropped", "k2": "succeeded", "k3": "succeeded"}
-    assert sleeps == [7.0]  # Retry-After beats the 1 s step
+    assert sleeps == [7.0]  # Retry-After beats the 5 s step
     assert queue.items() == []
+
+
+def test_a_refused_key_stops_the_pass_and_drops_nothing(odavl_home: Path):
+    queue = UploadQueue()
+    for n in (1, 2, 3):
+        queue.add({**item(n), "createdAt": QUEUED_AT})
+    send = Flaky([None, CliError("Invalid API key (401 invalid_api_key)", status=401, code="invalid_api_key")])
+    counts = process(queue, send, sleep=lambda _: None, now=at(60))
+    assert counts == {"processed": 2, "succeeded": 1, "failed": 1, "dropped": 0, "halted": True}
+    assert send.calls == ["k1", "k2"]  # k3 was not tried with a key the server refuses
+    assert [i["idempotencyKey"] for i in queue.items()] == ["k2", "k3"]
+    assert queue.items()[0]["lastError"].startswith("Invalid API key")
+
+
+def test_a_missing_scope_keeps_the_item_and_goes_on(odavl_home: Path):
+    queue = UploadQueue()
+    queue.add({**item(1, "guardian"), "createdAt": QUEUED_AT})
+    queue.add({**item(2), "createdAt": QUEUED_AT})
+    send = Flaky([CliError("needs guardian:write (403 missing_scope)", status=403, code="missing_scope"), None])
+    counts = process(queue, send, sleep=lambda _: None, now=at(60))
+    assert counts == {"processed": 2, "succeeded": 1, "failed": 1, "dropped": 0, "halted": False}
+    assert [i["idempotencyKey"] for i in queue.items()] == ["k1"]
 
 
 def test_items_queued_while_processing_are_kept(odavl_home: Path):

@@ -48,11 +48,13 @@ def show_queue(
 @handle_errors
 def process_queue(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Send every queued upload: up to 3 attempts each with backoff 1 s, 5 s, 15 s (or Retry-After).
-    Items that fail for a non-retryable reason are dropped (with the server's error); others stay."""
+    Items that fail for a non-retryable reason are dropped (with the server's error); others stay.
+    A refused API key stops the pass and drops nothing."""
     queue = UploadQueue()
     if not queue.status()["total"]:
         if as_json:
-            print_json({"processed": 0, "succeeded": 0, "failed": 0, "dropped": 0, "remaining": 0, "results": []})
+            print_json({"processed": 0, "succeeded": 0, "failed": 0, "dropped": 0, "halted": False, "remaining": 0,
+                        "results": []})
         else:
             console.print("Queue is empty.")
         return
@@ -84,5 +86,8 @@ def process_queue(as_json: bool = typer.Option(False, "--json", help="print JSON
     else:
         console.print(f"Processed {counts['processed']}: {counts['succeeded']} succeeded, {counts['failed']} failed"
                       f" ({counts['dropped']} dropped); {remaining} left in the queue.")
+        if counts["halted"]:
+            err_console.print("The API key was refused, so the rest of the queue was left as it is. "
+                              "Check it with `odavl whoami` or log in again with `odavl login`.")
     if counts["failed"]:
         raise typer.Exit(1)
