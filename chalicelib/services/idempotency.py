@@ -19,6 +19,11 @@ KEY_TTL_SECONDS = 7 * 24 * 3600
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
+def is_valid_key(value: str | None) -> bool:
+    """Whether ``value`` is an Idempotency-Key the upload doors accept (``check_key`` refuses the rest)."""
+    return bool(value) and _KEY.match(value) is not None
+
+
 def check_key(value: str | None) -> str | None:
     """A usable Idempotency-Key header value (1-255 visible ASCII characters), or None when absent."""
     if value is None or value == "":

@@ -159,6 +159,11 @@ def event_entry(org_id: str, event_id: str, metric: str, amount: int, at: str, t
     return transact.put(table_name("usage"), item, condition="attribute_not_exists(pk)")
 
 
+def forget_event_entry(org_id: str, event_id: str) -> dict[str, Any]:
+    """A Delete entry for an event marker (absent is fine)."""
+    return transact.delete(table_name("usage"), event_key(org_id, event_id))
+
+
 def get_event(org_id: str, event_id: str) -> dict[str, Any] | None:
     return table("usage").get_item(Key=event_key(org_id, event_id), ConsistentRead=True).get("Item")
 

@@ -94,6 +94,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     original = idempotency.replay(org_id, product, claimed, req_hash)
     if original is not None:
         return _result(original, product, upload_type, created=False)
+    _refuse_when_spent(org_id, plan, product, upload_type)
 
     now = clock.now()
     run_id, upload_id = ids.sortable_id(), ids.sortable_id()
@@ -165,6 +166,18 @@ def _discard_unless_committed(org_id: str, product: str, run_id: str, key: str) 
                        extra={"product": product, "run_id": run_id})
         return
     _discard(key)
+
+
+def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -> None:
+    """429 on one read, before any byte is written, when the month's quota of the type's metric is
+    already spent: a blocked client costs no S3 put nor a refused transaction. Uploads racing for
+    the last unit are still decided by the transaction's condition."""
+    metric = METRICS.get((product, upload_type))
+    if metric is None or quota.limit_for(plan, metric) is None:
+        return
+    spent = quota.state(org_id, plan, metric)
+    if spent.limit is not None and spent.used >= spent.limit:
+        raise quota.quota_error(org_id, plan, metric, used=spent.used)
 
 
 def _usage_items(org_id: str, plan: str, product: str, upload_type: str,

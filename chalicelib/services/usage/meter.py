@@ -4,20 +4,29 @@ client costs exactly one (refused) conditional write and a refused request count
 
 It runs after authentication and the scope check, so 401 and 403 answers count nothing; a 403 from
 a scope check inside the handler (``<product>:write`` on the upload doors) gives the call back.
+
+A request carrying an ``Idempotency-Key`` also puts a marker in the same transaction: its retries
+find the marker and count in the key's rate window only, so an upload retried five times is one
+API call (and one analysis), as it is one result.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import time
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import clock
+from chalicelib.services import idempotency
 from chalicelib.services.plans import Metric
 from chalicelib.services.usage import headers, periods, quota, ratelimit
 from chalicelib.store import transact
 from chalicelib.store import usage as store
 
 CONFLICT_RETRIES = 3
+# How long a request's idempotency key keeps its retries from counting again.
+RETRY_MARK_TTL = timedelta(hours=24)
 QUOTA_HEADERS = ("X-Quota-Limit", "X-Quota-Remaining", "X-Quota-Reset", "RateLimit-Policy", "RateLimit")
 
 
@@ -33,19 +42,29 @@ def meter_request(ctx: Any) -> None:
         ratelimit.rate_entry(p.key_id, p.plan, now),
         store.counter_entry(p.org_id, Metric.API_CALLS.value, 1, limit, period),
     ]
-    for attempt in range(CONFLICT_RETRIES + 1):
+    mark = _retry_mark(ctx.header("idempotency-key"))
+    if mark is not None:
+        items.append(store.event_entry(p.org_id, mark, Metric.API_CALLS.value, 1, clock.iso(now),
+                                       int((now + RETRY_MARK_TTL).timestamp())))
+    attempt = 0
+    while True:
         try:
             transact.write(items)
             break
         except transact.TransactionCancelled as exc:
             if exc.failed(0):
                 raise ratelimit.rate_error(p.key_id, p.plan, at=now) from None
+            if len(items) == 3 and exc.failed(2):
+                items, mark = items[:1], None  # a retry of a counted request: the rate window only
+                continue
             if exc.failed(1):
                 raise quota.quota_error(p.org_id, p.plan, Metric.API_CALLS) from None
             if "TransactionConflict" not in exc.reasons or attempt == CONFLICT_RETRIES:
                 raise
+            attempt += 1
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # another writer holds a counter; brief jitter
-    ctx.metered_keys = [items_key(item) for item in items]
+    ctx.metered_mark = mark
+    ctx.metered_keys = [items_key(item) for item in items[:2]]
     ctx.response_headers.update(success_headers(p.org_id, p.key_id, p.plan, limit, period, now))
 
 
@@ -55,9 +74,21 @@ def give_back_forbidden(ctx: Any, exc: Any) -> None:
     if not keys or getattr(exc, "status", None) != 403:
         return
     ctx.metered_keys = None
-    transact.write([store.give_back_entry(key) for key in keys])
+    entries = [store.give_back_entry(key) for key in keys]
+    mark = getattr(ctx, "metered_mark", None)
+    if mark is not None:
+        entries.append(store.forget_event_entry(ctx.principal.org_id, mark))
+    transact.write(entries)
     for name in QUOTA_HEADERS:
         ctx.response_headers.pop(name, None)
+
+
+def _retry_mark(idempotency_key: str | None) -> str | None:
+    """The event id marking a request by its idempotency key (hashed to a fixed length); None without
+    a usable key (a malformed one is refused by the handler and must leave nothing behind)."""
+    if not idempotency_key or not idempotency.is_valid_key(idempotency_key):
+        return None
+    return "call:" + hashlib.sha256(idempotency_key.encode()).hexdigest()
 
 
 def items_key(item: dict[str, Any]) -> dict[str, str]:

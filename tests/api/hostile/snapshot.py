@@ -8,7 +8,9 @@ the request was accepted; layouts from chalicelib/store/usage.py and api_keys.py
 - usage counter items ``pk=ORG#<org>, sk=PERIOD#<YYYY-MM>#api_calls``: every authenticated call is
   metered, refused or not.
 - usage rate-window items ``pk=KEY#<keyId>, sk=RATE#<minute>``: every call spends from its key's window.
-Everything else — other metrics' counters, the storage gauge, event markers, history, every other
+- request markers ``pk=ORG#<org>, sk=EVENT#call:<sha256 of the Idempotency-Key>``: the api_calls
+  metering of a request with a well-formed idempotency key (its retries count once).
+Everything else — other metrics' counters, the storage gauge, other event markers, history, every other
 attribute of a key — must stay the same.
 """
 from __future__ import annotations
@@ -27,7 +29,8 @@ def _is_volatile_usage(item: dict[str, Any]) -> bool:
     pk, sk = item.get("pk", {}).get("S", ""), item.get("sk", {}).get("S", "")
     api_calls_counter = pk.startswith("ORG#") and sk.startswith("PERIOD#") and sk.endswith("#api_calls")
     rate_window = pk.startswith("KEY#") and sk.startswith("RATE#")
-    return api_calls_counter or rate_window
+    retry_mark = pk.startswith("ORG#") and sk.startswith("EVENT#call:")  # a counted request's idempotency key
+    return api_calls_counter or rate_window or retry_mark
 
 
 def _normalize(logical: str, item: dict[str, Any]) -> dict[str, Any] | None:

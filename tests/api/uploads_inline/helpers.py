@@ -73,7 +73,7 @@ def state() -> dict[str, Any]:
 def _request_metering(item: dict[str, Any]) -> bool:
     """Per-request api_calls counters and rate windows change on every request, refused or not."""
     pk, sk = item["pk"]["S"], item["sk"]["S"]
-    return pk.startswith("KEY#") or sk.endswith("#api_calls")
+    return pk.startswith("KEY#") or sk.endswith("#api_calls") or sk.startswith("EVENT#call:")
 
 
 def run_items() -> list[dict[str, Any]]:

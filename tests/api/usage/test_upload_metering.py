@@ -13,6 +13,7 @@ from chalicelib.services.usage import periods
 from chalicelib.store import runs as run_store
 from chalicelib.store import usage as store
 from tests.api.uploads_inline.helpers import fixture, upload
+from tests.api.usage.test_usage_api import WRITES
 from tests.conftest import Org, assert_error_shape, body, make_org
 
 NOV = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
@@ -36,7 +37,7 @@ def test_same_upload_retried_five_times_counts_once(client, org):
     assert len({body(r)["runId"] for r in replies}) == 1
     counts = counters("acme")
     assert counts["insight_analyses"] == 1
-    assert counts["api_calls"] == 5  # every request is an API call; the analysis is counted once
+    assert counts["api_calls"] == 1  # the retries carry the first request's idempotency key
     stored = run_store.get("acme", "insight", body(replies[0])["runId"])["storedBytes"]
     assert usage.storage_used("acme") == int(stored) > 0
 
@@ -56,6 +57,20 @@ def test_free_org_eleventh_analysis_is_429_with_headers_and_warning_100(client, 
     assert eleventh.headers["Retry-After"] == str(int((datetime(2026, 12, 1, tzinfo=timezone.utc) - NOV).total_seconds()))
     assert eleventh.headers["RateLimit-Policy"] == "10;w=2592000"
     assert view["metrics"]["insight_analyses"] == {"used": 10, "limit": 10, "remaining": 0, "percent": 100.0, "warning": 100}
+    assert counters("tiny")["insight_analyses"] == 10
+
+
+def test_an_upload_past_the_product_quota_writes_nothing_but_its_metered_call(client, aws):
+    from tests.api.usage.test_usage_api import aws_calls_during
+
+    free = make_org("tiny", "free")
+    with clock.frozen(NOV):
+        store.consume("tiny", "insight_analyses", 10, 10, "2026-11")
+        assert client.http.get("/v1/whoami", headers=free.headers).status_code == 200  # key's last use noted
+        calls = aws_calls_during(lambda: assert_error_shape(
+            upload(client, free, "insight", "analysis-results", analysis(0), key="k0"), 429, "quota_exceeded"))
+    writes = [c for c in calls if c.startswith("s3.") or c.split(".")[-1] in WRITES]
+    assert writes == ["dynamodb.TransactWriteItems"]  # the API call's conditional count; no payload, no run
     assert counters("tiny")["insight_analyses"] == 10
 
 
@@ -88,3 +103,21 @@ def test_upload_refused_by_the_product_scope_counts_nothing(client, org):
     assert "X-Quota-Remaining" not in refused.headers
     assert counters("acme").get("api_calls", 0) == before
     assert store.rate_used(secrets.parse(limited.key).key_id, periods.minute_of(NOV)) == 0
+    # the request's idempotency mark went with it: once the key may write, the same key counts
+    assert not [e for e in events("acme") if e["sk"].startswith("EVENT#call:")]
+
+
+def events(org_id: str) -> list[dict]:
+    import boto3
+
+    items = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-usage").scan()["Items"]
+    return [i for i in items if i["pk"] == f"ORG#{org_id}" and i["sk"].startswith("EVENT#")]
+
+
+def test_retries_count_in_the_rate_window_but_once_in_api_calls(client, org):
+    with clock.frozen(NOV):
+        for _ in range(3):
+            assert upload(client, org, "insight", "analysis-results", analysis(2), key="same").status_code == 201
+    assert counters("acme")["api_calls"] == 1
+    assert store.rate_used(secrets.parse(org.key).key_id, periods.minute_of(NOV)) == 3  # retries still spend
+    assert len([e for e in events("acme") if e["sk"].startswith("EVENT#call:")]) == 1

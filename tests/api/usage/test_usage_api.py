@@ -199,6 +199,11 @@ WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWrit
 
 def writes_during(fn) -> list[str]:
     """The DynamoDB write calls made while ``fn`` runs."""
+    return [call for call in aws_calls_during(fn) if call.split(".")[-1] in WRITES]
+
+
+def aws_calls_during(fn) -> list[str]:
+    """Every AWS call (``service.Operation``) the service's clients make while ``fn`` runs."""
     from chalicelib.store import clients
 
     seen: list[str] = []
@@ -214,7 +219,7 @@ def writes_during(fn) -> list[str]:
     finally:
         for c in hooked:
             c.meta.events.unregister("before-call", record)
-    return [call for call in seen if call.split(".")[-1] in WRITES]
+    return seen
 
 
 def test_a_blocked_client_costs_one_refused_conditional_write(client, aws, monkeypatch):
