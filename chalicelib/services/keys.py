@@ -40,7 +40,7 @@ def create_key(
         "name": name,
         "scopes": wanted,
         "secretHash": secret_hash,
-        "prefix": plaintext[: len("odavl_") + 16 + 5],
+        "prefix": f"odavl_{key_id}_",  # how the key starts, to recognise it: not one character of the secret
         "createdAt": clock.iso(now),
     }
     if expires_at is not None:

@@ -108,6 +108,10 @@ def test_no_plaintext_secret_in_any_table(client, org: Org):
     assert created["keyId"] in dump
     for secret in secrets:
         assert secret not in dump
+        assert f"_{secret[:4]}" not in dump  # not even the start of it, as a display prefix
+        assert not [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in dump]
+    listed = body(client.http.get("/v1/api-keys", headers=org.headers))["items"]
+    assert {k["prefix"] for k in listed} == {f"odavl_{k['keyId']}_" for k in listed}
 
 
 def test_last_used_written_at_most_once_a_minute(client, org: Org):
