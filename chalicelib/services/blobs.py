@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.logs import logger
+from chalicelib.services import cleanup
 from chalicelib.services.uploads import metering
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
@@ -144,10 +145,12 @@ def _delete_if_unreferenced(org_id: str, sha256: str) -> int:
     if blob is None or int(blob.get("refs", 0)) > 0:
         return 0
     size = int(blob["size"])
+    key = _key_of(org_id, blob)
+    leftovers = cleanup.plan(org_id, object_keys=[key])
     if not metering.write_release([file_store.delete_unreferenced_blob_item(org_id, sha256)],
-                                  org_id, AREA, blob["contentType"], size):
+                                  org_id, AREA, blob["contentType"], size, leftovers.entries):
         return 0  # referenced again meanwhile, or already gone
-    objects.delete(_key_of(org_id, blob))
+    cleanup.carry_out(leftovers, lambda: objects.delete(key))
     return size
 
 

@@ -16,7 +16,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.payloads import check_product
-from chalicelib.services import blobs, decoding
+from chalicelib.services import blobs, cleanup, decoding
 from chalicelib.services.ingest import SUMMARIZERS, run_url
 from chalicelib.services.ingest.values import to_plain
 from chalicelib.services.usage import gauge
@@ -86,8 +86,9 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
     Returns the bytes freed; 404 when the run does not exist (or belongs to another organization)."""
     item = get_run(org_id, product, run_id)
     stored = int(item.get("storedBytes", 0))
+    leftovers = cleanup.plan(org_id, object_keys=[item["payloadKey"]], runs=[(product, r) for r in _run_refs(item)])
     core = [runs.delete_entry(org_id, product, run_id),
-            *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])]]
+            *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])], *leftovers.entries]
     down = _gauge_down(org_id, stored)
     try:
         transact.write(core + down)
@@ -97,8 +98,12 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
         # the gauge was lower than this run's bytes (drift): delete anyway, clamp the gauge at zero
         transact.write(core)
         _release_storage(org_id, stored)
-    payloads.delete(item["payloadKey"])
-    return stored + _release_attachments(org_id, product, item)
+
+    def finish() -> int:
+        payloads.delete(item["payloadKey"])
+        return _release_attachments(org_id, product, item)
+
+    return stored + cleanup.carry_out(leftovers, finish)
 
 
 def list_expired(org_id: str, product: str, older_than: datetime, limit: int | None = None) -> Iterator[str]:

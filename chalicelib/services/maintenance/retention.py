@@ -27,6 +27,8 @@ BATCH = 100
 MAX_BATCHES = 50
 JOB_RETENTION = timedelta(days=7)
 ABANDONED_UPLOAD_AGE = timedelta(days=1)
+# A deletion's own cleanup runs right after its transaction; older markers were left by a failure.
+CLEANUP_GRACE = timedelta(minutes=15)
 DEFAULT_DEADLINE_SECONDS = 600.0
 
 
@@ -58,12 +60,14 @@ class RetentionReport:
     uploads_aborted: int = 0
     jobs_deleted: int = 0
     idempotency_deleted: int = 0
+    cleanups_finished: int = 0
+    cleanup_bytes_freed: int = 0
     complete: bool = True
     failures: list[str] = field(default_factory=list)
 
     @property
     def bytes_freed(self) -> int:
-        return self.run_bytes_freed + self.file_bytes_freed
+        return self.run_bytes_freed + self.file_bytes_freed + self.cleanup_bytes_freed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +76,7 @@ class RetentionReport:
             "uploadsAborted": self.uploads_aborted,
             "jobsDeleted": self.jobs_deleted,
             "idempotencyDeleted": self.idempotency_deleted,
+            "cleanupsFinished": self.cleanups_finished,
             "bytesFreed": self.bytes_freed,
             "complete": self.complete,
             "failures": self.failures,
@@ -119,6 +124,24 @@ def _delete_expired_files(now: datetime, limit: int) -> tuple[int, int]:
 
 
 # ---- steps -------------------------------------------------------------------------------------
+
+
+def finish_cleanups(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Deletions interrupted after their transaction: the objects and attachments they still owned."""
+    from chalicelib.services import cleanup
+
+    done = True
+    for org in org_store.list_orgs():
+        def step(limit: int, org_id: str = org["orgId"]) -> int:
+            count, freed = cleanup.resume(org_id, now - CLEANUP_GRACE, limit)
+            report.cleanups_finished += count
+            report.cleanup_bytes_freed += freed
+            return count
+
+        done = _drain(step, budget) and done
+        if budget.exhausted():
+            return False
+    return done
 
 
 def purge_runs(now: datetime, budget: Budget, report: RetentionReport) -> bool:
@@ -190,6 +213,7 @@ def purge_idempotency(now: datetime, budget: Budget, report: RetentionReport) ->
 
 
 STEPS: tuple[tuple[str, Callable[[datetime, Budget, RetentionReport], bool]], ...] = (
+    ("cleanups", finish_cleanups),
     ("runs", purge_runs),
     ("files", purge_files),
     ("uploads", abort_uploads),
@@ -238,6 +262,7 @@ def _report(report: RetentionReport) -> None:
             "uploads": report.uploads_aborted,
             "jobs": report.jobs_deleted,
             "idempotency": report.idempotency_deleted,
+            "cleanups": report.cleanups_finished,
             "bytes_freed": report.bytes_freed,
             "complete": report.complete,
             "failures": len(report.failures),

@@ -40,11 +40,14 @@ def gauge_items(org_id: str, plan: str | None, area: str, content_type: str, del
             *usage.gauge_entries(org_id, plan if delta_bytes > 0 else None, delta_bytes)]
 
 
-def write_release(items: list[dict[str, Any]], org_id: str, area: str, content_type: str, size: int) -> bool:
-    """Write a deletion (``items``, each conditioned on the record existing) with the gauges down by ``size``.
-    False when the record was already gone (nothing subtracted). A usage gauge that would go below zero
-    (bytes counted before it existed) is lowered clamped instead, outside the transaction."""
+def write_release(items: list[dict[str, Any]], org_id: str, area: str, content_type: str, size: int,
+                  extra: list[dict[str, Any]] | None = None) -> bool:
+    """Write a deletion (``items``, each conditioned on the record existing) with the gauges down by ``size``
+    and ``extra`` unconditional entries (cleanup markers). False when the record was already gone
+    (nothing subtracted, nothing written). A usage gauge that would go below zero (bytes counted
+    before it existed) is lowered clamped instead, outside the transaction."""
     gauge = gauge_items(org_id, None, area, content_type, -size, -1)
+    items = [*items, *(extra or [])]
     try:
         transact.write([*items, *gauge])
         return True
