@@ -126,41 +126,44 @@ def _delete_expired_files(now: datetime, limit: int) -> tuple[int, int]:
 # ---- steps -------------------------------------------------------------------------------------
 
 
+def _each_org(budget: Budget, step_for: Callable[[dict[str, Any]], Callable[[int], int]]) -> bool:
+    """Drain ``step_for(org)`` for every organization in turn; False when the budget ran out."""
+    done = True
+    for org in org_store.list_orgs():
+        done = _drain(step_for(org), budget) and done
+        if budget.exhausted():
+            return False
+    return done
+
+
 def finish_cleanups(now: datetime, budget: Budget, report: RetentionReport) -> bool:
     """Deletions interrupted after their transaction: the objects and attachments they still owned."""
     from chalicelib.services import cleanup
 
-    done = True
-    for org in org_store.list_orgs():
-        def step(limit: int, org_id: str = org["orgId"]) -> int:
-            count, freed = cleanup.resume(org_id, now - CLEANUP_GRACE, limit)
+    def step_for(org: dict[str, Any]) -> Callable[[int], int]:
+        def step(limit: int) -> int:
+            count, freed = cleanup.resume(org["orgId"], now - CLEANUP_GRACE, limit)
             report.cleanups_finished += count
             report.cleanup_bytes_freed += freed
             return count
+        return step
 
-        done = _drain(step, budget) and done
-        if budget.exhausted():
-            return False
-    return done
+    return _each_org(budget, step_for)
 
 
 def purge_runs(now: datetime, budget: Budget, report: RetentionReport) -> bool:
     """Runs older than their organization's plan retention, org by org."""
-    done = True
-    for org in org_store.list_orgs():
-        org_id = org["orgId"]
+    def step_for(org: dict[str, Any]) -> Callable[[int], int]:
         cutoff = now - timedelta(days=plan_limits(org.get("plan", "FREE")).retention_days)
 
-        def step(limit: int, org_id: str = org_id, cutoff: datetime = cutoff) -> int:
-            count, freed = _delete_runs_before(org_id, cutoff, limit)
+        def step(limit: int) -> int:
+            count, freed = _delete_runs_before(org["orgId"], cutoff, limit)
             report.runs_deleted += count
             report.run_bytes_freed += freed
             return count
+        return step
 
-        done = _drain(step, budget) and done
-        if budget.exhausted():
-            return False
-    return done
+    return _each_org(budget, step_for)
 
 
 def purge_files(now: datetime, budget: Budget, report: RetentionReport) -> bool:
