@@ -14,10 +14,17 @@ from pathlib import Path
 from infra.template import ROOT, load_template
 
 
+# API Gateway's own answers (unknown path, throttling, a body over 10 MB, ...) in the documented error
+# shape. Only in the packaged template: they belong to the API that Chalice creates (``RestAPI``),
+# not to the data stack that infra/resources.json can also deploy on its own.
+GATEWAY_RESPONSES = ROOT / "infra" / "gateway_responses.json"
+
+
 def stage_template(stage: str, out_dir: Path) -> Path:
-    """infra/resources.json with the Stage parameter defaulting to ``stage``."""
+    """infra/resources.json with the Stage parameter defaulting to ``stage``, plus the gateway responses."""
     template = load_template()
     template["Parameters"]["Stage"]["Default"] = stage
+    template["Resources"].update(json.loads(GATEWAY_RESPONSES.read_text())["Resources"])
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"resources-{stage}.json"
     path.write_text(json.dumps(template, indent=2))

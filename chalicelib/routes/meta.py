@@ -10,6 +10,7 @@ from chalicelib.config import get_settings
 from chalicelib.lazy import lazy_module
 from chalicelib.version import VERSION
 from chalicelib.web import RequestContext, route
+from chalicelib.web.envelope import error_envelope
 
 if TYPE_CHECKING:
     from chalicelib.models.keys import WhoAmI
@@ -18,6 +19,7 @@ models = lazy_module("chalicelib.models.keys")
 openapi_document = lazy_module("chalicelib.web.openapi")
 
 bp = Blueprint(__name__)
+bp.register_middleware(error_envelope, "http")  # Chalice's own 405/415 answers in the documented shape
 
 
 @route(bp, "/v1/health", summary="Liveness (no authentication)", auth_required=False, response="chalicelib.models.keys:Health", tags=("meta",), metered=False)

@@ -164,7 +164,7 @@ def error_response(exc: ApiError, request_id: str) -> Response:
 
 def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[str, str]) -> Response:
     started = time.perf_counter()
-    request_id = _request_id(request)
+    request_id = request_id_of(request)
     ctx = RequestContext(
         request=request,
         request_id=request_id,
@@ -259,7 +259,8 @@ def _render(spec: RouteSpec, ctx: RequestContext, result: Any) -> Response:
     return Response(body=body, status_code=status, headers=headers)
 
 
-def _request_id(request: Any) -> str:
+def request_id_of(request: Any) -> str:
+    """The request id API Gateway gave this request (a fresh one when there is none)."""
     context = getattr(request, "context", None) or {}
     rid = context.get("requestId") if isinstance(context, dict) else None
     return str(rid) if rid else str(uuid.uuid4())

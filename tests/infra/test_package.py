@@ -71,3 +71,23 @@ def test_lambda_policy_is_least_privilege():
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             if any(a.startswith(("dynamodb:Get", "dynamodb:Put", "s3:", "sqs:")) for a in actions):
                 assert all(f"odavl-{stage}-" in r for r in resources), statement
+
+
+def test_api_gateway_answers_its_own_errors_in_the_documented_shape(packaged):
+    resources = _template(packaged["prod"])["Resources"]
+    responses = {r["Properties"]["ResponseType"]: r["Properties"] for r in resources.values()
+                 if r["Type"] == "AWS::ApiGateway::GatewayResponse"}
+    assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "REQUEST_TOO_LARGE", "THROTTLED", "DEFAULT_4XX",
+                              "DEFAULT_5XX"}
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"  # an unknown path, not a 403
+    assert "/v1/uploads" in responses["REQUEST_TOO_LARGE"]["ResponseTemplates"]["application/json"]
+    for kind, props in responses.items():
+        assert props["RestApiId"] == {"Ref": "RestAPI"} and "RestAPI" in resources
+        # filled in as API Gateway does ($context variables only: these templates are not VTL)
+        filled = (props["ResponseTemplates"]["application/json"]
+                  .replace("$context.error.messageString", '"Missing Authentication Token"')
+                  .replace("$context.requestId", "r-1"))
+        payload = json.loads(filled)
+        assert set(payload) == {"error", "requestId"} and payload["requestId"] == "r-1", kind
+        assert set(payload["error"]) == {"code", "message", "details"}, kind
+        assert payload["error"]["code"].islower() and payload["error"]["message"], kind
