@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Callable
 
@@ -29,8 +30,14 @@ def command(name: str) -> Callable[[Callable[[argparse.Namespace], dict]], Calla
 
 @command("create-org")
 def _create_org(args: argparse.Namespace) -> dict:
-    org, key = orgs.create_org(args.org_id, args.plan, args.name)
+    org_id = args.org_id or _slug(args.name or "")
+    org, key = orgs.create_org(org_id, args.plan, args.name)
     return {"organizationId": org["orgId"], "plan": org["plan"], "apiKey": key}
+
+
+def _slug(name: str) -> str:
+    """An organization id from its display name: ``Acme Corp`` → ``acme-corp``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 @command("set-plan")
@@ -43,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.admin", description="ODAVL Cloud operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("create-org", help="create an organization and print its first admin key")
-    p.add_argument("org_id")
-    p.add_argument("--name", default=None)
+    p.add_argument("org_id", nargs="?", help="default: made from --name (Acme Corp → acme-corp)")
+    p.add_argument("--name", default=None, help="display name (default: the id)")
     p.add_argument("--plan", default="free")
     p = sub.add_parser("set-plan", help="change an organization's plan, effective immediately")
     p.add_argument("org_id")
@@ -110,7 +117,10 @@ EXTRA_PARSERS.append(_maintenance_parsers)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "create-org" and not (args.org_id or args.name):
+        parser.error("create-org needs an organization id or --name")
     try:
         result = COMMANDS[args.command](args)
     except ApiError as exc:

@@ -76,6 +76,21 @@ def test_every_json_type_round_trips(stack):
         assert stats["total"] == 1 and stats["passRate"] == 0.0 and stats["totalVulnerabilities"] == 2
 
 
+def test_a_detector_type_round_trips(stack):
+    unique = uuid.uuid4().hex[:8]
+    data = {"detector": "security", "issues": [
+        {"severity": "high", "message": "Hard-coded secret", "filePath": "src/config.ts", "line": 4, "ruleId": "S001"},
+        {"severity": "low", "message": "Weak hash", "file": "src/hash.ts", "line": 9}]}
+    with api(stack) as client:
+        sent = send(client, "insight", "detector-security", data, f"e2e-{unique}")
+        assert sent.status_code == 201, sent.text
+        detail = client.get(f"/v1/runs/insight/{sent.json()['runId']}").json()
+        assert detail["run"]["type"] == "detector-security" and (detail["itemKind"], detail["total"]) == ("issues", 2)
+        assert {i["file"] for i in detail["items"]} == {"src/config.ts", "src/hash.ts"}
+        listed = client.get("/v1/runs/insight", params={"projectId": f"e2e-{unique}", "type": "detector-security"})
+        assert [r["runId"] for r in listed.json()["items"]] == [sent.json()["runId"]]
+
+
 def test_retries_over_http_make_one_run(stack):
     unique = uuid.uuid4().hex[:8]
     data = payload("insight", "analysis-results", unique)

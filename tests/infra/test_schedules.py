@@ -1,4 +1,4 @@
-"""`chalice package` turns each maintenance schedule into a function with its intended cron expression."""
+"""`chalice package` turns each schedule (maintenance, usage roll-over) into a function with its intended cron expression."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.xdist_group("package")
 EXPECTED = {
     "DailyBackups": "cron(0 3 * * ? *)",
     "DailyRetention": "cron(30 3 * * ? *)",
+    "MonthlyRollover": "cron(0 0 1 * ? *)",
 }
 
 
@@ -42,8 +43,9 @@ def test_each_schedule_has_its_cron_expression(sam):
 def test_scheduled_functions_run_the_maintenance_handlers_with_stage_settings(sam):
     for function in EXPECTED:
         props = sam["Resources"][function]["Properties"]
-        handler = {"DailyBackups": "daily_backups", "DailyRetention": "daily_retention"}[function]
-        assert props["Handler"] == f"chalicelib.routes.maintenance.{handler}"
+        handler = {"DailyBackups": "maintenance.daily_backups", "DailyRetention": "maintenance.daily_retention",
+                   "MonthlyRollover": "usage.monthly_rollover"}[function]
+        assert props["Handler"] == f"chalicelib.routes.{handler}"
         env = props["Environment"]["Variables"]
         assert env["ODAVL_STAGE"] == "prod" and env["ODAVL_BACKUP_RETENTION_DAYS"] == "30"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ODAVLCloud"

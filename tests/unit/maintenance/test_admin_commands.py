@@ -34,3 +34,16 @@ def test_retention_command_prints_counts(aws, capsys):
     with clock.frozen(NOW):
         report = _run(capsys, "retention", "--deadline", "60")
     assert {"runsDeleted", "filesDeleted", "bytesFreed", "complete"} <= set(report)
+
+
+def test_create_org_from_a_name_then_change_its_plan(aws, capsys):
+    from chalicelib.services import auth
+
+    created = _run(capsys, "create-org", "--name", "Acme Corp", "--plan", "free")
+    assert created["organizationId"] == "acme-corp" and created["plan"] == "FREE"
+    assert auth.authenticate(created["apiKey"]).plan == "FREE"
+    assert _run(capsys, "set-plan", "acme-corp", "--plan", "pro") == {"organizationId": "acme-corp", "plan": "PRO"}
+    assert auth.authenticate(created["apiKey"]).plan == "PRO"  # effective on the next request
+    capsys.readouterr()
+    assert admin.main(["create-org", "--name", "Acme Corp"]) == 1  # the id is taken
+    assert "already exists" in capsys.readouterr().err
