@@ -69,6 +69,16 @@ class Attachment(ApiResponse):
     expires_in: int
 
 
+class ReportLink(ApiResponse):
+    """A Guardian report run (Lighthouse, accessibility) sent for this test run."""
+
+    run_id: str
+    type: str
+    created_at: str
+    url: str = Field(description="short-lived presigned download URL of the report's JSON")
+    expires_in: int
+
+
 class RunDetail(ApiResponse):
     run: RunView
     item_kind: str = Field(description="issues, tests, edits, files, recipes, runs, audits, violations or samples")
@@ -78,6 +88,7 @@ class RunDetail(ApiResponse):
     total: int
     next_cursor: str | None = None
     attachments: list[Attachment]
+    reports: list[ReportLink] = Field(default_factory=list)
 
 
 class DeletedRun(ApiResponse):

@@ -21,7 +21,8 @@ from chalicelib.services.ingest import SUMMARIZERS, run_url
 from chalicelib.services.ingest.values import to_plain
 from chalicelib.services.usage import gauge
 from chalicelib.store import idempotency as idem_store
-from chalicelib.store import payloads, runs, transact
+from chalicelib.store import files as file_store
+from chalicelib.store import objects, payloads, runs, transact
 
 STATS_SCAN_LIMIT = 10_000
 _STATS_FIELDS = ["type", "status", "passed", "summary"]
@@ -77,6 +78,7 @@ def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_si
         "run": view(item), "itemKind": kind, "items": chunk, "page": offset // page_size + 1, "pageSize": page_size,
         "total": len(all_items), "nextCursor": _encode_offset(end) if end < len(all_items) else None,
         "attachments": attachments(org_id, product, item),
+        "reports": reports(org_id, product, item),
     }
 
 
@@ -89,6 +91,8 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
     leftovers = cleanup.plan(org_id, object_keys=[item["payloadKey"]], runs=[(product, r) for r in _run_refs(item)])
     core = [runs.delete_entry(org_id, product, run_id),
             *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])], *leftovers.entries]
+    if item.get("testRunRef"):
+        core.append(file_store.delete_report_link_item(org_id, str(item["testRunRef"]), run_id))
     down = _gauge_down(org_id, stored)
     try:
         transact.write(core + down)
@@ -186,6 +190,24 @@ def attachments(org_id: str, product: str, item: dict[str, Any]) -> list[dict[st
         for blob in blobs.list_for_run(org_id, product, run_ref):
             found.setdefault(blob["sha256"], blob)
     return list(found.values())
+
+
+def reports(org_id: str, product: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """Guardian reports (Lighthouse, accessibility) sent for this test run, each with a short-lived
+    download URL of its JSON (stored gzip'd, served with Content-Encoding: gzip)."""
+    if product != "guardian" or item.get("type") != "test-results":
+        return []
+    expires = get_settings().presign_expiry_seconds
+    found: dict[str, dict[str, Any]] = {}
+    for ref in _run_refs(item):
+        for link in file_store.list_report_links(org_id, ref):
+            name = f"{link['type']}-{link['runId']}.json"
+            found.setdefault(str(link["runId"]), {
+                "runId": link["runId"], "type": link["type"], "createdAt": link.get("createdAt", ""),
+                "url": objects.presigned_get(str(link["payloadKey"]), expires, name, "application/json"),
+                "expiresIn": expires,
+            })
+    return sorted(found.values(), key=lambda r: (r["type"], r["createdAt"]))
 
 
 def _release_attachments(org_id: str, product: str, item: dict[str, Any]) -> int:

@@ -151,6 +151,27 @@ def list_attachments(org_id: str, product: str, run_id: str) -> list[dict[str, A
     return _query_all(Key("pk").eq(_pk(org_id)) & Key("sk").begins_with(prefix))
 
 
+# ---- report links: a Guardian report run listed on its test run --------------------------------
+
+def report_link_key(org_id: str, test_run_ref: str, run_id: str) -> dict[str, str]:
+    return {"pk": _pk(org_id), "sk": f"REPORT#guardian#{test_run_ref}#{run_id}"}
+
+
+def new_report_link_item(org_id: str, test_run_ref: str, link: dict[str, Any]) -> dict[str, Any]:
+    """Transaction entry: list the report run ``link['runId']`` on the test run ``test_run_ref``."""
+    return transact.put(table_name("files"), {**report_link_key(org_id, test_run_ref, link["runId"]), **link})
+
+
+def delete_report_link_item(org_id: str, test_run_ref: str, run_id: str) -> dict[str, Any]:
+    return transact.delete(table_name("files"), report_link_key(org_id, test_run_ref, run_id))
+
+
+def list_report_links(org_id: str, test_run_ref: str) -> list[dict[str, Any]]:
+    """The report runs linked to a test run (by the client's test run id)."""
+    prefix = f"REPORT#guardian#{test_run_ref}#"
+    return _query_all(Key("pk").eq(_pk(org_id)) & Key("sk").begins_with(prefix))
+
+
 # ---- files -------------------------------------------------------------------------------------
 
 def file_key(org_id: str, file_id: str) -> dict[str, str]:

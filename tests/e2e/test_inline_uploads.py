@@ -131,6 +131,36 @@ def test_screenshot_attaches_to_its_test_run_and_delete_cascades(stack):
         assert again.status_code == 404 and again.json()["error"]["code"] == "not_found"
 
 
+def test_reports_sent_for_a_test_run_are_listed_on_it_with_download_urls(stack):
+    unique = uuid.uuid4().hex[:8]
+    data = payload("guardian", "test-results", unique)
+    project = f"e2e-{unique}"
+
+    def send_report(kind: str) -> dict:
+        report = payload("guardian", kind, unique)
+        raw = json.dumps(report).encode()
+        body = {"type": kind, "projectId": project, "metadata": {"testRunId": data["testRunId"]},
+                "data": base64.b64encode(gzip.compress(raw)).decode(), "compressed": True}
+        sent = client.post("/v1/upload/guardian", json=body)
+        assert sent.status_code == 201, sent.text
+        return {"runId": sent.json()["runId"], "raw": report}
+
+    with api(stack) as client:
+        run = send(client, "guardian", "test-results", data, project).json()
+        sent = {kind: send_report(kind) for kind in ("lighthouse-report", "accessibility-report")}
+        detail = client.get(f"/v1/runs/guardian/{run['testId']}").json()
+        assert [(r["type"], r["runId"]) for r in detail["reports"]] == [
+            ("accessibility-report", sent["accessibility-report"]["runId"]),
+            ("lighthouse-report", sent["lighthouse-report"]["runId"])]
+        for report in detail["reports"]:
+            got = httpx.get(report["url"])
+            assert got.status_code == 200 and got.json() == sent[report["type"]]["raw"]  # gzip on the wire
+        gone = sent["lighthouse-report"]["runId"]
+        assert client.delete(f"/v1/runs/guardian/{gone}").status_code == 200
+        left = client.get(f"/v1/runs/guardian/{run['testId']}").json()["reports"]
+        assert [r["type"] for r in left] == ["accessibility-report"]
+
+
 def _diagnostics_of_size(size: int) -> bytes:
     """An uncompressed problems-panel export of about ``size`` bytes (random messages: no gzip tricks)."""
     import os

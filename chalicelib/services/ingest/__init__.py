@@ -28,6 +28,7 @@ from chalicelib.services.ingest.summary import Summary
 from chalicelib.services.ingest.values import to_dynamo
 from chalicelib.services.plans import Metric, plan_limits
 from chalicelib.services.usage import gauge, quota
+from chalicelib.store import files as file_store
 from chalicelib.store import payloads, runs, transact
 
 SUMMARIZERS = {"insight": insight, "autopilot": autopilot, "guardian": guardian}
@@ -114,7 +115,8 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         if value is not None:
             item[name] = value
     metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, len(body))
-    entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items]
+    link_items = _report_link(org_id, product, upload_type, metadata, item)
+    entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items]
 
     transacting = False
     try:
@@ -178,6 +180,21 @@ def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -
     spent = quota.state(org_id, plan, metric)
     if spent.limit is not None and spent.used >= spent.limit:
         raise quota.quota_error(org_id, plan, metric, used=spent.used)
+
+
+REPORT_TYPES = ("lighthouse-report", "accessibility-report")
+
+
+def _report_link(org_id: str, product: str, upload_type: str, metadata: dict, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Guardian report sent with ``metadata.testRunId`` is listed on that test run's detail (one
+    item in the run's transaction); the run item remembers the link so deleting it removes the link."""
+    test_run = metadata.get("testRunId") if product == "guardian" and upload_type in REPORT_TYPES else None
+    if not isinstance(test_run, str) or not 0 < len(test_run) <= 200:
+        return []
+    item["testRunRef"] = test_run
+    link = {"runId": item["runId"], "type": upload_type, "payloadKey": item["payloadKey"],
+            "createdAt": item["createdAt"]}
+    return [file_store.new_report_link_item(org_id, test_run, link)]
 
 
 def _usage_items(org_id: str, plan: str, product: str, upload_type: str,
