@@ -127,30 +127,36 @@ def test_a_12_mb_file_shows_progress_and_arrives_intact(cli: Cli, ws: Path):
 
 
 def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(cli: Cli, ws: Path):
-    down = {"ODAVL_CLOUD_API": f"http://127.0.0.1:{free_port()}"}
-    queued_kinds: list[str] = []
-    for product in ("insight", "autopilot"):
+    down = {"ODAVL_CLOUD_API": f"http://127.0.0.1:{free_port()}"}  # nothing listens: the API is down
+    for product in ("insight", "autopilot", "guardian"):
         result = cli(product, "upload", "--workspace", str(ws), **down)
         assert result.code == 0, result.output
         assert "queued" in result.output.lower()
     path = cli.home / "queue" / "uploads.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     queued = UploadQueue(path).items()
-    queued_kinds = sorted(i["type"] for i in queued)
-    assert queued_kinds == sorted(["analysis-results", "detector-error-signatures", "ledger", "snapshot",
-                                   "recipe-trust", "run-history"])
+    shots = sorted(p for p in (ws / ".odavl" / "guardian" / "screenshots").rglob("*") if p.suffix in (".png", ".jpg"))
+    assert sorted(i["type"] for i in queued) == sorted(
+        ["analysis-results", "detector-error-signatures", "ledger", "snapshot", "recipe-trust", "run-history",
+         "test-results", "lighthouse-report", "accessibility-report"] + ["screenshot"] * len(shots))
     assert cli.json("runs", "list", "insight")["items"] == []
     # The API is back.
     report = cli.json("sync", "process-queue")
     assert report["processed"] == len(queued) and report["succeeded"] == len(queued), report
     assert report["failed"] == 0 and report["remaining"] == 0
     assert UploadQueue(path).items() == []
-    run_ids = {r["runId"] for r in report["results"]}
-    assert len(run_ids) == len(queued)
-    # Exactly one run per queued upload, and a second pass has nothing to send.
-    listed = {p: cli.json("runs", "list", p, "--limit", "100")["items"] for p in ("insight", "autopilot")}
-    assert sum(len(v) for v in listed.values()) == len(queued)
+    runs_made = [r for r in report["results"] if r["type"] != "screenshot"]
+    run_ids = {r["runId"] for r in runs_made}
+    assert len(run_ids) == len(runs_made) == len(queued) - len(shots)
+    # Exactly one run per queued upload, the screenshots stored once and on their test run.
+    listed = {p: cli.json("runs", "list", p, "--limit", "100")["items"] for p in ("insight", "autopilot", "guardian")}
+    assert sum(len(v) for v in listed.values()) == len(run_ids)
     assert {r["runId"] for v in listed.values() for r in v} == run_ids
+    for shot in shots:
+        assert cli.blob(shot.read_bytes()) == shot.read_bytes()
+    [test_run] = [r for r in listed["guardian"] if r["type"] == "test-results"]
+    shown = cli.json("runs", "show", "guardian", test_run["runId"])
+    assert sorted(a["fileName"] for a in shown["attachments"]) == sorted(s.name for s in shots)
     assert "Queue is empty" in cli("sync", "process-queue").stdout
 
 
