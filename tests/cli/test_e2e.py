@@ -157,6 +157,9 @@ def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(c
     [test_run] = [r for r in listed["guardian"] if r["type"] == "test-results"]
     shown = cli.json("runs", "show", "guardian", test_run["runId"])
     assert sorted(a["fileName"] for a in shown["attachments"]) == sorted(s.name for s in shots)
+    assert sorted(r["type"] for r in shown["reports"]) == ["accessibility-report", "lighthouse-report"]
+    printed = cli("runs", "show", "guardian", test_run["runId"]).stdout
+    assert "[lighthouse-report] run" in printed and "[screenshot] home.png" in printed, printed[-1500:]
     assert "Queue is empty" in cli("sync", "process-queue").stdout
 
 

@@ -94,3 +94,11 @@ def test_an_explicit_workspace_without_odavl_files_is_an_error(odavl_home: Path,
     result = run_odavl("guardian", "upload", "--workspace", str(empty), env=offline_env(odavl_home))
     assert result.code == 1 and "Nothing to upload for guardian" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_paths_that_look_like_terminal_markup_print_as_they_are(odavl_home: Path, tmp_path: Path):
+    odd = tmp_path / "[red]odd [bold]folder"
+    odd.mkdir()
+    result = run_odavl("guardian", "upload", "--workspace", str(odd), env=offline_env(odavl_home))
+    assert result.code != 0 and "Traceback" not in result.output
+    assert "[red]odd [bold]folder" in result.stderr, result.stderr

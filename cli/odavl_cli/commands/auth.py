@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
@@ -30,7 +31,7 @@ def login(
         who = client.get("/v1/whoami")
     check_organization(settings, who)
     path = config.save_credentials(settings.api_url, key, who.get("organizationId"), project)
-    console.print(f"[green]Logged in[/] to [bold]{who.get('organizationName') or who.get('organizationId')}[/] "
+    console.print(f"[green]Logged in[/] to [bold]{escape(str(who.get('organizationName') or who.get('organizationId')))}[/] "
                   f"({who.get('plan')}) at {settings.api_url}; key {who.get('keyId')} stored in {path}")
 
 
@@ -53,9 +54,9 @@ def whoami(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     if as_json:
         print_json({**who, "apiUrl": settings.api_url})
         return
-    console.print(f"Organization: [bold]{who.get('organizationName')}[/] ({who.get('organizationId')})")
+    console.print(f"Organization: [bold]{escape(str(who.get('organizationName')))}[/] ({who.get('organizationId')})")
     console.print(f"Plan:         {who.get('plan')}")
-    console.print(f"Key:          {who.get('keyName')} ({who.get('keyId')})")
+    console.print(f"Key:          {escape(str(who.get('keyName')))} ({who.get('keyId')})")
     console.print(f"Scopes:       {', '.join(who.get('scopes', []))}")
     console.print(f"API:          {settings.api_url}")
 

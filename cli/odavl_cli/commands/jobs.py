@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from odavl_cli.ui import api, console, handle_errors, print_json, table
 
@@ -16,7 +17,7 @@ def _describe(job: dict[str, Any]) -> None:
         if job.get(key) is not None:
             console.print(f"{key:>11}: {job[key]}")
     if job.get("error"):
-        console.print(f"[red]      error: {job['error'].get('message')} ({job['error'].get('code')})[/]")
+        console.print(f"[red]      error: {escape(str(job['error'].get('message')))} ({job['error'].get('code')})[/]")
     result = job.get("result") or {}
     if result.get("url"):
         console.print(f"        url: {result['url']}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from odavl_cli.ui import api, console, handle_errors, print_json, table
 
@@ -27,7 +28,7 @@ def create(
     if as_json:
         print_json(created)
         return
-    console.print(f"Created key [bold]{created['name']}[/] ({created['keyId']}), scopes: {', '.join(created['scopes'])}")
+    console.print(f"Created key [bold]{escape(created['name'])}[/] ({created['keyId']}), scopes: {', '.join(created['scopes'])}")
     console.print("Secret (shown once, store it now):")
     console.print(created["key"], soft_wrap=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from odavl_cli.ui import api, console, handle_errors, print_json, table
 
@@ -58,7 +59,7 @@ def show(
     page_size: int = typer.Option(50, "--page-size"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Show one run: its summary, a page of its issues or tests, and its attachments."""
+    """Show one run: its summary, a page of its issues or tests, its attachments and reports."""
     with api() as client:
         detail = client.get(f"/v1/runs/{product}/{run_id}", params={"page": page, "pageSize": page_size})
     if as_json:
@@ -67,7 +68,7 @@ def show(
     run = detail.get("run", detail)
     for key in ("runId", "type", "projectId", "status", "environment", "passed", "createdAt", "url"):
         if run.get(key) is not None:
-            console.print(f"{key:>10}: {run[key]}")
+            console.print(f"{key:>10}: {escape(str(run[key]))}")
     if isinstance(run.get("summary"), dict) and run["summary"]:
         console.print("   summary: " + ", ".join(f"{k}={v}" for k, v in run["summary"].items()), soft_wrap=True)
     rows = detail.get("items") or []
@@ -77,9 +78,12 @@ def show(
                       f" ({detail.get('total', len(rows))} in all):")
         for row in rows:
             if isinstance(row, dict):
-                console.print("  " + ", ".join(f"{k}={v}" for k, v in row.items() if not isinstance(v, (dict, list))),
+                console.print(escape("  " + ", ".join(f"{k}={v}" for k, v in row.items() if not isinstance(v, (dict, list)))),
                               soft_wrap=True)
             else:
-                console.print(f"  {row}", soft_wrap=True)
+                console.print(escape(f"  {row}"), soft_wrap=True)
     for att in detail.get("attachments") or []:
-        console.print(f"  [{att.get('type')}] {att.get('fileName')} ({att.get('size')} B): {att.get('url')}", soft_wrap=True)
+        console.print(escape(f"  [{att.get('type')}] {att.get('fileName')} ({att.get('size')} B): {att.get('url')}"),
+                      soft_wrap=True)
+    for report in detail.get("reports") or []:
+        console.print(escape(f"  [{report.get('type')}] run {report.get('runId')}: {report.get('url')}"), soft_wrap=True)

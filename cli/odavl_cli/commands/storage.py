@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich.markup import escape
 
 from odavl_cli.client import CliError, error_from_response
 from odavl_cli.ui import api, console, handle_errors, human_bytes, print_json, table
@@ -45,7 +46,7 @@ def upload(
     if as_json:
         print_json(stored)
     else:
-        console.print(f"[green]✓[/] {file.name} stored as {stored['fileId']} ({human_bytes(stored.get('size'))})")
+        console.print(f"[green]✓[/] {escape(file.name)} stored as {stored['fileId']} ({human_bytes(stored.get('size'))})")
 
 
 @app.command("ls")
@@ -89,7 +90,7 @@ def download(
             raise error_from_response(response)
     target = output or Path(grant.get("fileName") or file_id)
     target.write_bytes(response.content)
-    console.print(f"[green]✓[/] {file_id} → {target} ({human_bytes(len(response.content))})")
+    console.print(f"[green]✓[/] {escape(file_id)} → {escape(str(target))} ({human_bytes(len(response.content))})")
 
 
 @app.command("rm")

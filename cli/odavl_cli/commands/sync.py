@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient
@@ -72,12 +73,13 @@ def process_queue(as_json: bool = typer.Option(False, "--json", help="print JSON
                 results.append({"id": item["id"], "outcome": outcome, **info})
                 if not as_json:
                     target = f" → {detail.url}" if detail.url else ""
-                    console.print(f"[green]✓[/] {label}{target}", soft_wrap=True)
+                    console.print(f"[green]✓[/] {escape(label)}{escape(target)}", soft_wrap=True)
             else:
                 results.append({"id": item["id"], "outcome": outcome, "error": getattr(detail, "message", str(detail))})
                 if not as_json:
                     what = "dropped" if outcome == "dropped" else "still queued"
-                    err_console.print(f"[red]✗[/] {label}: {getattr(detail, 'message', detail)} ({what})", soft_wrap=True)
+                    err_console.print(f"[red]✗[/] {escape(label)}: {escape(str(getattr(detail, 'message', detail)))} ({what})",
+                                      soft_wrap=True)
 
         counts = process(queue, send, sleep=time.sleep, on_result=report)
     remaining = queue.status()["total"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
@@ -58,7 +59,7 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
                         raise
                     if not exc.retryable:
                         failed.append({"file": str(item.path), "type": item.type, "error": exc.to_dict()})
-                        err_console.print(f"[red]✗[/] {item.label}: {exc.message}", soft_wrap=True)
+                        err_console.print(f"[red]✗[/] {escape(item.label)}: {escape(exc.message)}", soft_wrap=True)
                         continue
                     if exc.code in ("network", "timeout"):
                         offline = exc
@@ -66,14 +67,14 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
                     queued.append({"file": str(item.path), "type": item.type, "queueId": entry["id"],
                                    "reason": exc.message})
                     if not quiet and not as_json:
-                        err_console.print(f"[yellow]⏸[/] {item.label}: queued for later ({exc.message})", soft_wrap=True)
+                        err_console.print(f"[yellow]⏸[/] {escape(item.label)}: queued for later ({escape(exc.message)})", soft_wrap=True)
                     continue
                 info = result.to_dict()
                 uploaded.append(info)
                 if not quiet and not as_json:
                     how = "unchanged, 0 bytes sent" if result.door == "exists" else f"{result.door}, {info['bytesSent']} bytes"
                     target = f" → {result.url}" if result.url else ""
-                    console.print(f"[green]✓[/] {item.label} ({how}){target}", soft_wrap=True)
+                    console.print(f"[green]✓[/] {escape(item.label)} ({how}){escape(target)}", soft_wrap=True)
             else:
                 entry = queue.add(upload.to_queue())
                 queued.append({"file": str(item.path), "type": item.type, "queueId": entry["id"], "reason": offline.message})
