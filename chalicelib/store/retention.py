@@ -1,5 +1,6 @@
 """Items past their ``ttl`` (epoch seconds) that DynamoDB's own TTL sweep has not removed yet
-(it may lag by days, and moto never sweeps): found by a bounded scan, deleted only if still expired."""
+(it may lag by days, and moto never sweeps): found by a scan that goes on where the last call
+stopped (a cursor), deleted only if still expired."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,21 +13,27 @@ from chalicelib.store.tables import table
 MAX_PAGES = 50
 
 
-def expired_keys(name: str, now_epoch: int, limit: int) -> list[dict[str, Any]]:
-    """Keys (pk, sk) of up to ``limit`` items of logical table ``name`` whose ``ttl`` is before ``now_epoch``."""
+def expired_keys(name: str, now_epoch: int, limit: int,
+                 start: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Keys (pk, sk) of items of logical table ``name`` whose ``ttl`` is before ``now_epoch``, from
+    ``start`` on: about ``limit`` of them (pages of ``limit`` items) unless the table ends or MAX_PAGES
+    pages were read first. Returns (keys, where to go on; None once the whole table was read)."""
     kwargs: dict[str, Any] = {
         "FilterExpression": Attr("ttl").lt(now_epoch),
         "ProjectionExpression": "pk, sk",
-        "Limit": max(limit, 25),
+        "Limit": max(limit, 1),
     }
+    if start is not None:
+        kwargs["ExclusiveStartKey"] = start
     found: list[dict[str, Any]] = []
     for _ in range(MAX_PAGES):
         page = table(name).scan(**kwargs)
         found.extend(page.get("Items", []))
-        if len(found) >= limit or "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return found[:limit]
+        cursor = page.get("LastEvaluatedKey")
+        if cursor is None or len(found) >= limit:
+            return found, cursor
+        kwargs["ExclusiveStartKey"] = cursor
+    return found, cursor
 
 
 def delete_if_expired(name: str, key: dict[str, Any], now_epoch: int) -> bool:

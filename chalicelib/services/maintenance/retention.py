@@ -204,13 +204,14 @@ def purge_jobs(now: datetime, budget: Budget, report: RetentionReport) -> bool:
 def purge_idempotency(now: datetime, budget: Budget, report: RetentionReport) -> bool:
     """Idempotency records past their ``ttl`` (DynamoDB's TTL sweep may lag by days)."""
     epoch = int(now.timestamp())
+    scan: dict[str, Any] = {"from": None}
 
     def step(limit: int) -> int:
-        keys = expiry_store.expired_keys("idempotency", epoch, limit)
+        keys, scan["from"] = expiry_store.expired_keys("idempotency", epoch, limit, scan["from"])
         for key in keys:
             if expiry_store.delete_if_expired("idempotency", key, epoch):
                 report.idempotency_deleted += 1
-        return len(keys)
+        return limit if scan["from"] is not None else len(keys)  # a full batch: the scan goes on
 
     return _drain(step, budget)
 

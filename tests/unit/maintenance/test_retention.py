@@ -82,6 +82,19 @@ def test_a_pass_is_bounded_and_the_next_one_continues(aws):
     assert _count("idempotency") == 0
 
 
+def test_expired_records_behind_many_live_ones_are_reached(aws, monkeypatch):
+    from chalicelib.store import retention as expiry_store
+
+    monkeypatch.setattr(expiry_store, "MAX_PAGES", 2)  # a call reads at most 2 pages of 10
+    epoch = int(NOW.timestamp())
+    _idem(60, epoch + 3600, prefix="live")
+    _idem(12, epoch - 60)
+    with clock.frozen(NOW):
+        report = retention.run_retention(steps=("idempotency",), batch=10, max_batches=50)
+    assert (report.idempotency_deleted, report.complete) == (12, True)
+    assert _count("idempotency") == 60
+
+
 def test_the_deadline_stops_a_pass_cleanly(aws):
     _idem(30, int(NOW.timestamp()) - 60)
     ticks = iter(range(0, 1000, 40))  # every look at the clock is 40 s later
