@@ -47,6 +47,7 @@ class BackupReport:
     deleted: list[str] = field(default_factory=list)
     evaluated: int = 0
     failures: list[str] = field(default_factory=list)
+    pruned_all: bool = True  # False when the deadline came first (the next run prunes the rest)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class BackupReport:
             "deleted": self.deleted,
             "evaluated": self.evaluated,
             "failures": self.failures,
+            "prunedAll": self.pruned_all,
         }
 
 
@@ -136,6 +138,7 @@ def run_backups(
 ) -> BackupReport:
     """Back up every table once per window, verify, then prune this job's expired backups."""
     settings = get_settings()
+    stop_at = monotonic() + deadline_seconds  # creation, verification and pruning share one deadline
     retention = settings.backup_retention_days if retention_days is None else retention_days
     now = clock.now()
     report = BackupReport()
@@ -159,7 +162,7 @@ def run_backups(
 
     if not report.failures:
         late = wait_available(
-            current.values(), deadline_seconds=deadline_seconds, sleep=sleep, monotonic=monotonic
+            current.values(), deadline_seconds=max(0.0, stop_at - monotonic()), sleep=sleep, monotonic=monotonic
         )
         by_arn = {arn: table for table, arn in current.items()}
         report.failures.extend(f"{by_arn[arn]}: backup {arn} not AVAILABLE before the deadline" for arn in late)
@@ -175,6 +178,9 @@ def run_backups(
         listed = job_backups(table, page_limit=page_limit)
         report.evaluated += len(listed)
         for backup in expired(listed, now, retention, keep):
+            if monotonic() >= stop_at:
+                report.pruned_all = False
+                break
             try:
                 store.delete_backup(backup.arn)
             except store.BackupError as exc:

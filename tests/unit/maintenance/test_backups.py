@@ -67,6 +67,19 @@ def test_retention_30_days_prunes_only_this_jobs_older_backups(aws):
     assert files_old in names("files")
 
 
+def test_pruning_stops_at_the_deadline_and_the_next_run_goes_on(aws):
+    aged = seed_aged("runs", NOW, range(31, 41))
+    ticks = iter(range(0, 10_000))
+    with clock.frozen(NOW):
+        # a clock that moves 1 s per reading: the 8 s deadline ends after a few deletions
+        first = backups.run_backups(retention_days=30, deadline_seconds=8, monotonic=lambda: float(next(ticks)))
+        assert first.ok and not first.pruned_all and first.as_dict()["prunedAll"] is False
+        assert 0 < len(first.deleted) < 8
+        second = backups.run_backups(retention_days=30)
+    # the three newest stay (today's, then days 31 and 32): the rest went, over the two runs
+    assert second.pruned_all and sorted(first.deleted + second.deleted) == sorted(aged[d] for d in range(33, 41))
+
+
 def test_the_three_newest_stay_even_past_retention(aws):
     aged = seed_aged("runs", NOW, range(35, 41))
     with clock.frozen(NOW):
