@@ -183,3 +183,13 @@ def test_process_queue_drops_what_the_server_refuses_and_shows_why(cli: Cli, ws:
     assert "dropped" in report.stderr and "400" in report.stderr
     assert "Processed 2: 1 succeeded, 1 failed (1 dropped); 0 left in the queue." in report.stdout
     assert UploadQueue(cli.home / "queue" / "uploads.json").items() == []
+
+
+def test_a_file_the_server_refuses_fails_the_upload_and_is_not_queued(cli: Cli, ws: Path):
+    (ws / ".odavl" / "problems-panel-export.json").write_text('{"diagnostics": 5}')
+    result = cli("insight", "upload", "--workspace", str(ws))
+    assert result.code == 1, result.output
+    assert "validation_failed" in result.stderr and "Traceback" not in result.output
+    assert "problems-panel-export.json" in result.stderr
+    assert UploadQueue(cli.home / "queue" / "uploads.json").items() == []  # retrying would not help
+    assert [r["type"] for r in cli.json("runs", "list", "insight")["items"]] == ["detector-error-signatures"]
