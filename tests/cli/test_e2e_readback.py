@@ -87,3 +87,27 @@ def test_storage_upload_ls_download_stats_rm(cli: Cli, tmp_path: Path):
     assert cli.json("storage", "ls")["items"] == []
     missing = cli("storage", "rm", stored["fileId"])
     assert missing.code == 1 and "404" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_failed_job_keeps_its_error_and_can_be_retried(cli: Cli, ws: Path):
+    import time
+
+    bad = {"diagnostics": 5, "pad": base64.b64encode(os.urandom(6 * 1024 * 1024)).decode()}  # big, and not an export
+    (ws / ".odavl" / "problems-panel-export.json").write_text(json.dumps(bad))
+    assert cli("insight", "upload", "--workspace", str(ws), "--no-wait").code == 0
+    [job] = [j for j in cli.json("jobs", "list")["items"] if j["type"] == "ingest"]
+    deadline = time.monotonic() + 60
+    while job["status"] not in ("failed", "succeeded") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job = cli.json("jobs", "show", job["jobId"])
+    assert job["status"] == "failed" and job["error"]["code"] == "validation_failed", job
+    shown = cli("jobs", "show", job["jobId"])
+    assert "validation_failed" in shown.stdout
+    retried = cli("jobs", "retry", job["jobId"])
+    assert retried.code == 0 and "queued" in retried.stdout, retried.output  # the server's 202 answer
+    deadline = time.monotonic() + 60
+    again = cli.json("jobs", "show", job["jobId"])
+    while again["attempts"] <= job["attempts"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = cli.json("jobs", "show", job["jobId"])
+    assert again["attempts"] > job["attempts"], again  # the worker took it up once more

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,21 @@ def test_guardian_sends_results_reports_and_screenshots(workspace: Path):
     assert shots == {"checkout.jpg": "image/jpeg", "home.png": "image/png"}
     with pytest.raises(WorkspaceError):
         discover(workspace, "guardian", test_run_id="nope")
+
+
+def test_guardian_test_run_id_picks_an_older_run_with_its_own_files(workspace: Path):
+    gdir = workspace / ".odavl" / "guardian"
+    (gdir / "test-tr-old.json").write_text(json.dumps({"testRunId": "tr-old", "url": "https://old", "tests": []}))
+    (gdir / "lighthouse-tr-old.json").write_text(json.dumps({"categories": {}}))
+    (gdir / "screenshots" / "tr-old").mkdir()
+    (gdir / "screenshots" / "tr-old" / "old.png").write_bytes(b"\x89PNG\r\n\x1a\nold")
+    os.utime(gdir / "test-tr-old.json", (1_000_000_000, 1_000_000_000))  # written long before the others
+    newest = discover(workspace, "guardian")[0].metadata["testRunId"]
+    items = discover(workspace, "guardian", test_run_id="tr-old")
+    assert [(i.type, i.path.name) for i in items] == [("test-results", "test-tr-old.json"),
+                                                      ("lighthouse-report", "lighthouse-tr-old.json"),
+                                                      ("screenshot", "old.png")]
+    assert {i.metadata["testRunId"] for i in items} == {"tr-old"} and newest != "tr-old"
 
 
 def test_find_workspace_walks_up(workspace: Path):
