@@ -18,11 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.services import idempotency
+from chalicelib.lazy import lazy_module
 from chalicelib.services.plans import Metric
 from chalicelib.services.usage import headers, periods, quota, ratelimit
 from chalicelib.store import transact
 from chalicelib.store import usage as store
+
+idempotency = lazy_module("chalicelib.services.idempotency")  # the upload doors' code: not for /v1/health
 
 CONFLICT_RETRIES = 3
 # How long a request's idempotency key keeps its retries from counting again.
