@@ -29,7 +29,6 @@ def _file(folder: Path, run: int) -> Path:
 
 
 def run() -> Result:
-    import boto3
     from boto3.s3.transfer import TransferConfig
 
     from odavl_cli.transfer import Transfer, Upload

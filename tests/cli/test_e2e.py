@@ -3,7 +3,6 @@ over a sample workspace holding every kind of .odavl/ file."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import stat

@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 22, 4, 0, tzinfo=timezone.utc)
 def _seed(n: int) -> None:
     with tables.table("runs").batch_writer() as batch:
         for i in range(n):
-            batch.put_item(Item={"pk": f"ORG#acme#insight", "sk": f"RUN#{i:05d}", "size": i, "note": "x" * 10})
+            batch.put_item(Item={"pk": "ORG#acme#insight", "sk": f"RUN#{i:05d}", "size": i, "note": "x" * 10})
 
 
 def _table_names() -> set[str]:
