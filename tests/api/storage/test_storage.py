@@ -183,3 +183,25 @@ def test_key_without_storage_write_is_403_on_upload_and_delete(client, org: Org)
     assert_error_shape(client.http.delete(f"/v1/storage/files/{done['fileId']}", headers=reader.headers), 403)
     assert client.http.get("/v1/storage/files", headers=reader.headers).status_code == 200
     assert len(keys()) == 1
+
+
+def test_1000_hostile_names_over_http_get_a_safe_key_or_a_clear_400(client, org: Org):
+    import re
+
+    from tests.unit.test_filenames import assert_safe, hostile_names
+
+    pattern = re.compile(KEY_RE)
+    accepted = refused = 0
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    for i, raw in enumerate(hostile_names(1000, seed=7)):
+        with clock.frozen(start + timedelta(minutes=i // 100)):  # within the key's per-minute rate limit
+            response = ask(client, org, PNG, fileName=raw)
+        if response.status_code == 201:
+            answer = body(response)
+            assert pattern.match(answer["fields"]["key"]), (raw, answer["fields"]["key"])
+            assert_safe(answer["fileName"])
+            accepted += 1
+        else:
+            assert_error_shape(response, 400, "validation_failed")  # e.g. longer than 255 characters
+            refused += 1
+    assert accepted + refused == 1000 and accepted >= 900, (accepted, refused)
