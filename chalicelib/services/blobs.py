@@ -1,7 +1,8 @@
 """Content-addressed blobs (under ``orgs/<orgId>/blobs/<sha256>``): one object per distinct content per
 organization, counted by reference, attached to the runs that use it. The object is the verified
-upload itself, left where it was sent (its key is in the blob record and on every attachment). A second run with the same
-screenshot adds an attachment and a reference, never a second object nor a second gauge increase."""
+upload itself, left where it was sent (its key is in the blob record and on every attachment). A
+second run with the same screenshot adds an attachment and a reference, never a second object nor a
+second gauge increase."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.logs import logger
-from chalicelib.services import cleanup
 from chalicelib.services.uploads import metering
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
@@ -145,12 +145,9 @@ def _delete_if_unreferenced(org_id: str, sha256: str) -> int:
     if blob is None or int(blob.get("refs", 0)) > 0:
         return 0
     size = int(blob["size"])
-    key = _key_of(org_id, blob)
-    leftovers = cleanup.plan(org_id, object_keys=[key])
-    if not metering.write_release([file_store.delete_unreferenced_blob_item(org_id, sha256)],
-                                  org_id, AREA, blob["contentType"], size, leftovers.entries):
+    if not metering.release_with_object([file_store.delete_unreferenced_blob_item(org_id, sha256)],
+                                        org_id, AREA, blob["contentType"], size, _key_of(org_id, blob)):
         return 0  # referenced again meanwhile, or already gone
-    cleanup.carry_out(leftovers, lambda: objects.delete(key))
     return size
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.errors import InvalidInput, NotFound, UnsupportedMediaType
-from chalicelib.services import cleanup, filenames
+from chalicelib.services import filenames
 from chalicelib.services.uploads import completion, metering, presign, sessions
 from chalicelib.services.uploads.verify import EXTENSIONS
 from chalicelib.store import files as file_store
@@ -163,12 +163,8 @@ def delete_file(org_id: str, file_id: str) -> None:
 
 def _remove(record: dict[str, Any]) -> bool:
     org_id = record["orgId"]
-    leftovers = cleanup.plan(org_id, object_keys=[record["key"]])
-    if not metering.write_release([file_store.delete_file_item(org_id, record["fileId"])], org_id, AREA,
-                                  record["contentType"], int(record["size"]), leftovers.entries):
-        return False
-    cleanup.carry_out(leftovers, lambda: objects.delete(record["key"]))
-    return True
+    return metering.release_with_object([file_store.delete_file_item(org_id, record["fileId"])], org_id, AREA,
+                                        record["contentType"], int(record["size"]), record["key"])
 
 
 def stats(org_id: str, plan: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def check_key(value: str | None) -> str | None:
     """A usable Idempotency-Key header value (1-255 visible ASCII characters), or None when absent."""
     if value is None or value == "":
         return None
-    if not _KEY.match(value):
+    if not is_valid_key(value):
         raise InvalidInput("Idempotency-Key must be 1-255 visible ASCII characters.", code="validation_failed",
                            details={"header": "Idempotency-Key"})
     return value

@@ -126,11 +126,11 @@ def _delete_expired_files(now: datetime, limit: int) -> tuple[int, int]:
 # ---- steps -------------------------------------------------------------------------------------
 
 
-def _each_org(budget: Budget, step_for: Callable[[dict[str, Any]], Callable[[int], int]]) -> bool:
-    """Drain ``step_for(org)`` for every organization in turn; False when the budget ran out."""
+def _each_org(budget: Budget, step: Callable[[dict[str, Any], int], int]) -> bool:
+    """Drain ``step(org, batch)`` for every organization in turn; False when the budget ran out."""
     done = True
     for org in org_store.list_orgs():
-        done = _drain(step_for(org), budget) and done
+        done = _drain(lambda limit, org=org: step(org, limit), budget) and done
         if budget.exhausted():
             return False
     return done
@@ -140,30 +140,25 @@ def finish_cleanups(now: datetime, budget: Budget, report: RetentionReport) -> b
     """Deletions interrupted after their transaction: the objects and attachments they still owned."""
     from chalicelib.services import cleanup
 
-    def step_for(org: dict[str, Any]) -> Callable[[int], int]:
-        def step(limit: int) -> int:
-            count, freed = cleanup.resume(org["orgId"], now - CLEANUP_GRACE, limit)
-            report.cleanups_finished += count
-            report.cleanup_bytes_freed += freed
-            return count
-        return step
+    def step(org: dict[str, Any], limit: int) -> int:
+        count, freed = cleanup.resume(org["orgId"], now - CLEANUP_GRACE, limit)
+        report.cleanups_finished += count
+        report.cleanup_bytes_freed += freed
+        return count
 
-    return _each_org(budget, step_for)
+    return _each_org(budget, step)
 
 
 def purge_runs(now: datetime, budget: Budget, report: RetentionReport) -> bool:
     """Runs older than their organization's plan retention, org by org."""
-    def step_for(org: dict[str, Any]) -> Callable[[int], int]:
+    def step(org: dict[str, Any], limit: int) -> int:
         cutoff = now - timedelta(days=plan_limits(org.get("plan", "FREE")).retention_days)
+        count, freed = _delete_runs_before(org["orgId"], cutoff, limit)
+        report.runs_deleted += count
+        report.run_bytes_freed += freed
+        return count
 
-        def step(limit: int) -> int:
-            count, freed = _delete_runs_before(org["orgId"], cutoff, limit)
-            report.runs_deleted += count
-            report.run_bytes_freed += freed
-            return count
-        return step
-
-    return _each_org(budget, step_for)
+    return _each_org(budget, step)
 
 
 def purge_files(now: datetime, budget: Budget, report: RetentionReport) -> bool:

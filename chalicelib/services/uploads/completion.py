@@ -122,11 +122,7 @@ def _to_blob(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict
     close = completion_item(session, 200, body)
     blob = {"sha256": sha256, "size": int(session["size"]), "contentType": session["contentType"]}
     try:
-        if blobs.get(org_id, sha256) is not None:
-            blobs.attach(org_id, sha256, link, [close])
-            kept = False
-        else:
-            kept = blobs.store_new(org_id, plan, session["key"], blob, link, [close])
+        kept = blobs.store_new(org_id, plan, session["key"], blob, link, [close])  # or attaches to the stored one
     except transact.TransactionCancelled as exc:
         if exc.failed(0):
             raise AlreadyCompleted() from exc
