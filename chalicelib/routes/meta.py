@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
-from chalicelib import clock
+from chalicelib import clock, groups
 from chalicelib.config import get_settings
 from chalicelib.lazy import lazy_module
 from chalicelib.version import VERSION
@@ -40,4 +40,5 @@ def whoami(ctx: RequestContext) -> WhoAmI:
 
 @route(bp, "/v1/openapi.json", summary="This API's OpenAPI 3.1 document", auth_required=False, tags=("meta",), metered=False)
 def openapi(ctx: RequestContext) -> dict:
+    groups.import_all()  # every function's routes, not only those this function serves
     return openapi_document.build_document(VERSION)
