@@ -1,7 +1,10 @@
 """Shared model configuration: camelCase on the wire, snake_case in Python."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import datetime, timezone
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 
@@ -15,3 +18,12 @@ class ApiResponse(BaseModel):
     """Base for response bodies: camelCase aliases."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A time without an offset is UTC (as everywhere in the API); every time compares in UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+# ISO-8601 date or date-time; without an offset it means UTC.
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]

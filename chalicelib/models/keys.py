@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib.models.base import ApiModel, ApiResponse
+from chalicelib.models.base import ApiModel, ApiResponse, UtcDateTime
 
 
 # Unicode categories a key name may not hold: controls (NUL, CR/LF, ESC ...), format characters
@@ -30,7 +29,7 @@ KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 class CreateKeyRequest(ApiModel):
     name: KeyName = Field(description="1-100 printable characters (no control or bidi characters); trimmed")
     scopes: list[str] | None = Field(default=None, max_length=32, description="defaults to the standard set")
-    expires_at: datetime | None = Field(default=None, description="ISO-8601; the key answers 401 after it")
+    expires_at: UtcDateTime | None = Field(default=None, description="ISO-8601; the key answers 401 after it")
 
 
 class ApiKeyView(ApiResponse):

@@ -1,12 +1,11 @@
 """Reading runs back: list query and page, one run with its paged items and attachments, delete."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
-from chalicelib.models.base import ApiModel, ApiResponse
+from chalicelib.models.base import ApiModel, ApiResponse, UtcDateTime
 
 
 class RunListQuery(ApiModel):
@@ -17,8 +16,8 @@ class RunListQuery(ApiModel):
     environment: str | None = Field(default=None, max_length=60)
     passed: bool | None = None
     type: str | None = Field(default=None, max_length=80)
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
+    from_: UtcDateTime | None = Field(default=None, alias="from")
+    to: UtcDateTime | None = None
     cursor: str | None = Field(default=None, max_length=2000)
     limit: int = Field(default=20, ge=1, le=100)
 

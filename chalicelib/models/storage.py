@@ -1,12 +1,11 @@
 """Bodies of the file storage API ``/v1/storage``."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.models.base import ApiModel, ApiResponse
+from chalicelib.models.base import ApiModel, ApiResponse, UtcDateTime
 
 MAX_FILE_BYTES = 100 * 1000 * 1000
 
@@ -19,7 +18,7 @@ class UploadUrlRequest(ApiModel):
     size: int = Field(ge=1, le=MAX_FILE_BYTES, description="exact size in bytes (1 B – 100 MB)")
     product: Literal["insight", "autopilot", "guardian"] | None = None
     expires_in: int = Field(default=900, ge=60, le=3600, description="seconds the upload URL is valid")
-    file_expires_at: datetime | None = Field(default=None, description="the file is deleted after this moment")
+    file_expires_at: UtcDateTime | None = Field(default=None, description="the file is deleted after this moment")
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$", description="verified at completion")
 
 

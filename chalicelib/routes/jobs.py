@@ -1,7 +1,6 @@
 """Background jobs: follow, retry, cancel and clean up ingest jobs; and the SQS handler that runs them."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +8,7 @@ from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import clock
+from chalicelib.config import get_settings
 from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
 
@@ -21,7 +21,7 @@ models = lazy_module("chalicelib.models.jobs")
 bp = Blueprint(__name__)
 
 # Read at import: `chalice package` wires the event source mapping to this stage's queue.
-INGEST_QUEUE = os.environ.get("ODAVL_INGEST_QUEUE") or f"odavl-{os.environ.get('ODAVL_STAGE', 'dev')}-ingest"
+INGEST_QUEUE = get_settings().ingest_queue
 DELETE_BATCH = 1000
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.config import get_settings
+from chalicelib.errors import Conflict
 from chalicelib.logs import logger
 from chalicelib.services.uploads import metering
 from chalicelib.store import files as file_store
@@ -20,6 +21,14 @@ AREA = "blobs"
 
 class BlobMissing(Exception):
     """No blob with that SHA-256 is stored for the organization."""
+
+
+class BlobRace(Conflict):
+    """The blob was created and removed by others while this upload was being recorded (409: retry)."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__("The stored object changed while this upload completed; complete it again.",
+                         code="blob_changed", details={"sha256": sha256})
 
 
 def blob_object_key(org_id: str, sha256: str) -> str:
@@ -84,8 +93,11 @@ def store_new(org_id: str, plan: str, key: str, blob: dict[str, Any], link: dict
     the object stays with its open session)."""
     sha256 = blob["sha256"]
     if get(org_id, sha256) is not None:
-        attach(org_id, sha256, link, extra)
-        return False
+        try:
+            attach(org_id, sha256, link, extra)
+            return False
+        except BlobMissing:  # removed by retention since the read: this object becomes the blob
+            pass
     record = {**blob, "orgId": org_id, "key": key, "createdAt": clock.iso()}
     extra = list(extra or [])
     gauge = metering.gauge_items(org_id, plan, AREA, blob["contentType"], int(blob["size"]), 1)
@@ -97,7 +109,10 @@ def store_new(org_id: str, plan: str, key: str, blob: dict[str, Any], link: dict
         if exc.failed(len(extra)):
             raise
         if exc.failed(len(extra) + 1):
-            attach(org_id, sha256, link, extra)
+            try:
+                attach(org_id, sha256, link, extra)
+            except BlobMissing as missing:  # appeared and vanished again within this call
+                raise BlobRace(sha256) from missing
             return False
         if any(exc.failed(i) for i in range(len(extra) + 2, len(items))):
             raise metering.quota_exceeded(org_id, plan, int(blob["size"])) from exc

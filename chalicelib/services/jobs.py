@@ -180,7 +180,9 @@ def process_message(body: str, receive_count: int) -> None:
         message = json.loads(body)
         org_id, job_id = str(message["orgId"]), str(message["jobId"])
     except (ValueError, TypeError, KeyError):
-        logger.error("dropping malformed ingest message", extra={"body": body[:200]})
+        # Kept for an operator to look at, not dropped: straight to the dead-letter queue.
+        logger.error("malformed ingest message moved to the dead-letter queue", extra={"body": body[:200]})
+        queue.send_dead_letter(body)
         return
     job = store.get_job(org_id, job_id)
     if job is None or job["status"] not in (QUEUED, RUNNING):
@@ -210,7 +212,10 @@ def process_message(body: str, receive_count: int) -> None:
                     "details": {"size": exc.size, "limit": exc.limit}})
         return
     except Exception as exc:
-        error = {"code": "ingest_error", "message": f"{type(exc).__name__}: {str(exc)[:300]}", "details": {}}
+        # Internals (exception text, AWS error codes) stay in the log; the job says what a client can act on.
+        logger.exception("ingest attempt raised", extra={"job_id": job_id})
+        error = {"code": "ingest_error", "message": "The ingest failed on the service's side; it is retried "
+                 f"up to {MAX_RECEIVES} times.", "details": {"attempt": receive_count}}
         _infrastructure_failure(job, exc, error, receive_count)
         raise
     done = store.transition(

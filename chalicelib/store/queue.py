@@ -58,6 +58,11 @@ def delay_ingest(receipt_handle: str, seconds: int) -> None:
     )
 
 
+def send_dead_letter(body: str) -> None:
+    """Put a message the worker cannot read straight onto the dead-letter queue, as it was received."""
+    clients.sqs().send_message(QueueUrl=queue_url(get_settings().ingest_dlq), MessageBody=body)
+
+
 def dead_letters(max_messages: int = 10) -> list[dict[str, Any]]:
     """Messages waiting in the dead-letter queue (read without waiting; they stay there)."""
     response = clients.sqs().receive_message(

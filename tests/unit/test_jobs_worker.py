@@ -47,7 +47,7 @@ def test_three_failed_receives_land_in_the_dead_letter_queue_and_fail_the_job(or
     assert _drain(Worker(wait_seconds=0, retry_seconds=0), 6) == [False, False, False]
     shown = jobs.get_job("acme", job["jobId"])
     assert shown["status"] == "failed" and shown["attempts"] == 3
-    assert "throttled" in shown["error"]["message"]
+    assert shown["error"]["code"] == "ingest_error" and "throttled" not in shown["error"]["message"]
     [dead] = queue.dead_letters()
     assert json.loads(dead["Body"]) == {"orgId": "acme", "jobId": job["jobId"]}
 

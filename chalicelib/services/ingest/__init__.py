@@ -24,7 +24,7 @@ from chalicelib.logs import logger
 from chalicelib.models.payloads import UploadType, resolve
 from chalicelib.services import idempotency
 from chalicelib.services.ingest import autopilot, guardian, insight
-from chalicelib.services.ingest.summary import Summary
+from chalicelib.services.ingest.summary import NoSummarizer, Summary, bound_summary
 from chalicelib.services.ingest.values import to_dynamo
 from chalicelib.services.plans import Metric, plan_limits
 from chalicelib.services.usage import gauge, quota
@@ -86,7 +86,11 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
                               details={"limit": settings.decompressed_max_bytes, "size": len(raw_json)})
     _check_metadata(metadata)
     payload = _validate(kind, raw_json)
-    summary: Summary = SUMMARIZERS[product].summarize(upload_type, payload)
+    try:
+        summary: Summary = bound_summary(SUMMARIZERS[product].summarize(upload_type, payload))
+    except NoSummarizer as exc:
+        raise InvalidInput(f"'{upload_type}' uploads cannot be stored by this service yet.", code="unknown_type",
+                           details={"product": product, "type": upload_type}) from exc
     natural_id = getattr(payload, kind.natural_id) if kind.natural_id else None
 
     payload_sha = hashlib.sha256(raw_json).hexdigest()
@@ -114,6 +118,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     for name, value in (("externalId", natural_id), ("environment", summary.environment), ("passed", summary.passed)):
         if value is not None:
             item[name] = value
+    _check_item_size(item)
     metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, len(body))
     link_items = _report_link(org_id, product, upload_type, metadata, item)
     entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items]
@@ -136,6 +141,18 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     logger.info("run stored", extra={"product": product, "type": upload_type, "run_id": run_id,
                                      "stored_bytes": len(body), "payload_bytes": len(raw_json)})
     return result
+
+
+# DynamoDB refuses items over 400 KB; the bounded summary keeps a run item near 10 KB at most, and
+# this guard turns anything that would still pass the limit into the client's 400, not a 500.
+ITEM_MAX_BYTES = 300 * 1024
+
+
+def _check_item_size(item: dict[str, Any]) -> None:
+    size = len(json.dumps(item, default=str, separators=(",", ":")).encode())
+    if size > ITEM_MAX_BYTES:
+        raise InvalidInput("The payload's summary is too large to store.", code="summary_too_large",
+                           details={"limit": ITEM_MAX_BYTES, "size": size})
 
 
 def run_url(product: str, run_id: str) -> str:

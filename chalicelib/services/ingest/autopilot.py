@@ -1,10 +1,10 @@
 """Autopilot summaries: a ledger's phase, outcome and edit count; snapshot, trust and history sizes."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib.models.payloads import autopilot
-from chalicelib.services.ingest.summary import Summary, first_list
+from chalicelib.services.ingest.summary import Summary, dispatch, first_list
 
 SUCCESS_PHASES = {"completed", "complete", "done", "finished", "learn", "succeeded", "success"}
 FAILED_PHASES = {"failed", "failure", "error", "errored", "aborted", "rolled-back", "rolledback", "rollback", "cancelled"}
@@ -23,25 +23,42 @@ def outcome(phase: str, success: bool | None) -> str:
 
 
 def summarize(upload_type: str, payload: Any) -> Summary:
-    if isinstance(payload, autopilot.Ledger):
-        files = {e.file for e in payload.edits if e.file}
-        return Summary(
-            status=outcome(payload.phase, payload.success), external_id=payload.run_id,
-            timestamp=payload.started_at,
-            fields={"phase": payload.phase, "editsCount": len(payload.edits), "filesChanged": len(files),
-                    "startedAt": payload.started_at, "finishedAt": payload.finished_at},
-        )
-    if isinstance(payload, autopilot.Snapshot):
-        return Summary(external_id=payload.snapshot_id, timestamp=payload.timestamp,
-                       fields={"filesCount": len(payload.files), "ledgerRunId": payload.run_id})
-    if isinstance(payload, autopilot.RecipeTrust):
-        trusts = [r.trust for r in payload.recipes if r.trust is not None]
-        return Summary(fields={"recipesCount": len(payload.recipes),
-                               "avgTrust": round(sum(trusts) / len(trusts), 4) if trusts else None})
-    assert isinstance(payload, autopilot.RunHistory)
+    return dispatch(SUMMARIZERS, upload_type, payload)
+
+
+def _ledger(payload: autopilot.Ledger) -> Summary:
+    files = {e.file for e in payload.edits if e.file}
+    return Summary(
+        status=outcome(payload.phase, payload.success), external_id=payload.run_id,
+        timestamp=payload.started_at,
+        fields={"phase": payload.phase, "editsCount": len(payload.edits), "filesChanged": len(files),
+                "startedAt": payload.started_at, "finishedAt": payload.finished_at},
+    )
+
+
+def _snapshot(payload: autopilot.Snapshot) -> Summary:
+    return Summary(external_id=payload.snapshot_id, timestamp=payload.timestamp,
+                   fields={"filesCount": len(payload.files), "ledgerRunId": payload.run_id})
+
+
+def _recipe_trust(payload: autopilot.RecipeTrust) -> Summary:
+    trusts = [r.trust for r in payload.recipes if r.trust is not None]
+    return Summary(fields={"recipesCount": len(payload.recipes),
+                           "avgTrust": round(sum(trusts) / len(trusts), 4) if trusts else None})
+
+
+def _history(payload: autopilot.RunHistory) -> Summary:
     outcomes = [outcome(r.phase or "", r.success) for r in payload.runs]
     return Summary(fields={"runsCount": len(outcomes), "succeeded": outcomes.count("succeeded"),
                            "failed": outcomes.count("failed")})
+
+
+SUMMARIZERS: dict[type, Callable[[Any], Summary]] = {
+    autopilot.Ledger: _ledger,
+    autopilot.Snapshot: _snapshot,
+    autopilot.RecipeTrust: _recipe_trust,
+    autopilot.RunHistory: _history,
+}
 
 
 def items(upload_type: str, data: Any) -> tuple[str, list[dict[str, Any]]]:

@@ -2,25 +2,28 @@
 category scores of a Lighthouse report; violations by impact of an accessibility report."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib.models.payloads import guardian
-from chalicelib.services.ingest.summary import Summary, count_by, first_list
+from chalicelib.services.ingest.summary import Summary, count_by, dispatch, first_list
 
 
 def summarize(upload_type: str, payload: Any) -> Summary:
-    if isinstance(payload, guardian.TestResults):
-        return _test_results(payload)
-    if isinstance(payload, guardian.LighthouseReport):
-        scores = {name: round(c.score * 100, 1) for name, c in payload.categories.items() if c.score is not None}
-        fields: dict[str, Any] = {"url": payload.final_url or payload.requested_url or payload.url, "scores": scores}
-        if "accessibility" in scores:
-            fields["accessibilityScore"] = scores["accessibility"]
-        return Summary(fields=fields)
-    assert isinstance(payload, guardian.AccessibilityReport)
+    return dispatch(SUMMARIZERS, upload_type, payload)
+
+
+def _lighthouse(payload: guardian.LighthouseReport) -> Summary:
+    scores = {name: round(c.score * 100, 1) for name, c in payload.categories.items() if c.score is not None}
+    fields: dict[str, Any] = {"url": payload.final_url or payload.requested_url or payload.url, "scores": scores}
+    if "accessibility" in scores:
+        fields["accessibilityScore"] = scores["accessibility"]
+    return Summary(fields=fields)
+
+
+def _accessibility(payload: guardian.AccessibilityReport) -> Summary:
     impacts = [v.impact or "unknown" for v in payload.violations]
-    fields = {"url": payload.url, "violationsCount": len(impacts), "byImpact": count_by(impacts),
-              "passesCount": len(payload.passes), "incompleteCount": len(payload.incomplete)}
+    fields: dict[str, Any] = {"url": payload.url, "violationsCount": len(impacts), "byImpact": count_by(impacts),
+                              "passesCount": payload.passes_count, "incompleteCount": payload.incomplete_count}
     if payload.score is not None:
         fields["accessibilityScore"] = payload.score
     return Summary(fields=fields)
@@ -48,6 +51,13 @@ def _test_results(payload: guardian.TestResults) -> Summary:
     ok = failed == 0
     return Summary(status="passed" if ok else "failed", external_id=payload.test_run_id, timestamp=payload.timestamp,
                    environment=payload.environment, passed=ok, fields=fields)
+
+
+SUMMARIZERS: dict[type, Callable[[Any], Summary]] = {
+    guardian.TestResults: _test_results,
+    guardian.LighthouseReport: _lighthouse,
+    guardian.AccessibilityReport: _accessibility,
+}
 
 
 def items(upload_type: str, data: Any) -> tuple[str, list[dict[str, Any]]]:

@@ -1,29 +1,40 @@
 """Insight summaries: diagnostics counted by severity and source, detector findings, training sets."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib.models.payloads import insight
 from chalicelib.models.payloads.common import normalize_severity
-from chalicelib.services.ingest.summary import Summary, count_by, first_list
+from chalicelib.services.ingest.summary import Summary, count_by, dispatch, first_list
 
 
 def summarize(upload_type: str, payload: Any) -> Summary:
-    if isinstance(payload, insight.AnalysisResults):
-        severities = [d.severity_word for diags in payload.diagnostics.values() for d in diags]
-        files_with = sum(1 for diags in payload.diagnostics.values() if diags)
-        return Summary(timestamp=_timestamp(payload), fields={
-            "diagnosticsCount": len(severities), "filesCount": files_with, "bySeverity": count_by(severities),
-        })
-    if isinstance(payload, insight.DetectorResults):
+    if isinstance(payload, insight.DetectorResults):  # the one summary that needs the type's name
         severities = [i.severity for i in payload.issues]
         return Summary(timestamp=_timestamp(payload), fields={
             "detector": payload.detector or upload_type.removeprefix("detector-"),
             "issuesCount": len(severities), "bySeverity": count_by(severities),
         })
-    assert isinstance(payload, insight.MlTraining)
+    return dispatch(SUMMARIZERS, upload_type, payload)
+
+
+def _analysis(payload: insight.AnalysisResults) -> Summary:
+    severities = [d.severity_word for diags in payload.diagnostics.values() for d in diags]
+    files_with = sum(1 for diags in payload.diagnostics.values() if diags)
+    return Summary(timestamp=_timestamp(payload), fields={
+        "diagnosticsCount": len(severities), "filesCount": files_with, "bySeverity": count_by(severities),
+    })
+
+
+def _training(payload: insight.MlTraining) -> Summary:
     samples = payload.samples or payload.records or payload.signatures or []
     return Summary(timestamp=_timestamp(payload), fields={"samplesCount": len(samples)})
+
+
+SUMMARIZERS: dict[type, Callable[[Any], Summary]] = {
+    insight.AnalysisResults: _analysis,
+    insight.MlTraining: _training,
+}
 
 
 def items(upload_type: str, data: Any) -> tuple[str, list[dict[str, Any]]]:

@@ -56,7 +56,10 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
                                code="validation_failed", details={"field": "runId"})
         existing = blobs.get(org_id, sha256)
         if existing is not None:
-            return 200, _exists(org_id, existing, link, request["size"])
+            try:
+                return 200, _exists(org_id, existing, link, request["size"])
+            except blobs.BlobMissing:  # retention removed it meanwhile: the bytes must be sent again
+                logger.info("blob vanished before attach; presigning a new upload", extra={"sha256": sha256})
     metering.check_room(org_id, plan, request["size"])
     upload_id = ids.sortable_id()
     record = {
