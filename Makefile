@@ -6,8 +6,11 @@ STAGE  ?= dev
 STAMP  := $(VENV)/.installed
 
 export AWS_DEFAULT_REGION ?= us-east-1
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: venv serve test test-fast package bench clean
+.PHONY: venv chromium serve test test-fast package bench clean
 
 venv: $(STAMP)
 
@@ -21,7 +24,12 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt cli/pyproject.to
 serve: venv
 	$(BIN)/python -m infra.serve
 
-test: venv
+# Debian's chromium package when the browser is missing (as root), else one line saying what to install.
+chromium:
+	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "The browser tests need Chromium at $(CHROMIUM): install Debian's package with 'sudo apt-get install chromium'." >&2; exit 1; }
+
+test: venv chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 package: venv

@@ -31,6 +31,11 @@ class Settings:
     presign_expiry_seconds: int = 900
     part_size_bytes: int = 8 * 1024 * 1024
     backup_retention_days: int = 3
+    # The dashboard's session-cookie signing key: given directly (ODAVL_SESSION_SECRET), or the name of an SSM
+    # SecureString parameter holding it (ODAVL_SESSION_SECRET_PARAMETER, on AWS); served on loopback with
+    # neither, each process makes a random one. Never in code.
+    session_secret: str = field(default="", repr=False)
+    session_secret_parameter: str = ""
     tables: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> str:
@@ -62,6 +67,8 @@ def get_settings() -> Settings:
         presign_expiry_seconds=min(_int("ODAVL_PRESIGN_EXPIRY_SECONDS", 900), 900),
         part_size_bytes=max(_int("ODAVL_PART_SIZE_BYTES", 8 * 1024 * 1024), 5 * 1024 * 1024),
         backup_retention_days=_int("ODAVL_BACKUP_RETENTION_DAYS", RETENTION_DAYS_BY_STAGE.get(stage, 3)),
+        session_secret=os.environ.get("ODAVL_SESSION_SECRET", ""),
+        session_secret_parameter=os.environ.get("ODAVL_SESSION_SECRET_PARAMETER", ""),
     )
 
 

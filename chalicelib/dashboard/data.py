@@ -1,0 +1,78 @@
+"""What the pages read, through the services and the store (in-process, never HTTP to this app):
+a run with its payload, the runs around it, the recent runs of a project for trends."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+from chalicelib.logs import logger
+from chalicelib.services import decoding
+from chalicelib.services import runs as run_service
+from chalicelib.store import payloads
+from chalicelib.store import runs as run_store
+
+MAIN_TYPES = {"insight": "analysis-results", "autopilot": "ledger", "guardian": "test-results"}
+RELATED_WINDOW = timedelta(minutes=30)
+
+
+def payload_of(item: dict[str, Any]) -> Any:
+    """The run's full JSON payload ({} when its object is gone)."""
+    body = payloads.get(item["payloadKey"])
+    if body is None:
+        logger.error("run payload missing", extra={"run_id": item["runId"], "key": item["payloadKey"]})
+        return {}
+    settings = get_settings()
+    return json.loads(decoding.gunzip_bounded(body, settings.decompressed_max_bytes, 1 << 30))
+
+
+def load(org_id: str, product: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """(item, public view, payload) of a run; 404 for an unknown or foreign one."""
+    item = run_service.get_run(org_id, product, run_id)
+    return item, run_service.view(item), payload_of(item)
+
+
+def _sk(at: datetime) -> str:
+    return f"RUN#{max(0, int(at.timestamp() * 1000)):012x}"
+
+
+def recent(org_id: str, product: str, *, project_id: str | None = None, types: tuple[str, ...] = (),
+           since: datetime | None = None, until: datetime | None = None, limit: int = 30,
+           scan_cap: int = 2000) -> list[dict[str, Any]]:
+    """Up to ``limit`` runs of these types, newest first (a bounded read of the key range)."""
+    found: list[dict[str, Any]] = []
+    for scanned, item in enumerate(run_store.iterate(
+            org_id, product, project_id=project_id, sk_from=_sk(since) if since else None,
+            sk_to=_sk(until) + "g" if until else None, batch=100)):
+        if scanned >= scan_cap or len(found) >= limit:
+            break
+        if not types or item.get("type") in types:
+            found.append(run_service.view(item))
+    return found
+
+
+def around(org_id: str, product: str, view: dict[str, Any], types: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The same project's runs of ``types`` uploaded within RELATED_WINDOW of this one (the auxiliary
+    files the CLI sends with a main result), nearest first."""
+    at = clock.parse_iso(view["createdAt"])
+    found = recent(org_id, product, project_id=view["projectId"] or None, types=types,
+                   since=at - RELATED_WINDOW, until=at + RELATED_WINDOW, limit=50, scan_cap=500)
+    return sorted((r for r in found if r["runId"] != view["runId"]),
+                  key=lambda r: abs((clock.parse_iso(r["createdAt"]) - at).total_seconds()))
+
+
+def parse_day(text: str | None, end: bool = False) -> datetime | None:
+    """A filter date (YYYY-MM-DD or a full ISO time) as UTC; the end of the day for an upper bound."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            return day + timedelta(days=1) - timedelta(milliseconds=1) if end else day
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{text[:40]}' is not a date (YYYY-MM-DD).") from None
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)

@@ -1,0 +1,76 @@
+"""The dashboard's routes: the HTML pages under /dashboard and the API route that makes one-time
+sign-in links. Only Chalice and the lazy proxies load here; a page's first request loads the rest."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.lazy import lazy_module
+from chalicelib.web import RequestContext, route
+
+if TYPE_CHECKING:
+    from chalicelib.dashboard.models import LoginLink, LoginLinkRequest
+
+views = lazy_module("chalicelib.dashboard.views")
+models = lazy_module("chalicelib.dashboard.models")
+
+bp = Blueprint(__name__)
+FORMS = ["application/x-www-form-urlencoded", "multipart/form-data"]
+
+
+def _page(name: str, **params: Any) -> Response:
+    return views.handle(bp.current_request, name, params)
+
+
+@bp.route("/dashboard", methods=["GET"])
+def dashboard_overview() -> Response:
+    return _page("overview")
+
+
+@bp.route("/dashboard/login", methods=["GET"])
+def dashboard_login_form() -> Response:
+    return _page("login_form")
+
+
+@bp.route("/dashboard/login", methods=["POST"], content_types=FORMS)
+def dashboard_login() -> Response:
+    return _page("login")
+
+
+@bp.route("/dashboard/login/{token}", methods=["GET"])
+def dashboard_login_link(token: str) -> Response:
+    return _page("login_link", token=token)
+
+
+@bp.route("/dashboard/logout", methods=["POST"], content_types=FORMS)
+def dashboard_logout() -> Response:
+    return _page("logout")
+
+
+@bp.route("/dashboard/static/{name}", methods=["GET"])
+def dashboard_static(name: str) -> Response:
+    return _page("static", name=name)
+
+
+@bp.route("/dashboard/{product}/runs", methods=["GET"])
+def dashboard_runs(product: str) -> Response:
+    return _page("runs", product=product)
+
+
+@bp.route("/dashboard/{product}/runs/{runId}", methods=["GET"])
+def dashboard_run(product: str, runId: str) -> Response:
+    return _page("run", product=product, run_id=runId)
+
+
+@bp.route("/dashboard/{product}/runs/{runId}/screenshots/{sha256}", methods=["GET"])
+def dashboard_screenshot(product: str, runId: str, sha256: str) -> Response:
+    return _page("screenshot", product=product, run_id=runId, sha256=sha256)
+
+
+@route(bp, "/v1/dashboard/login-links", "POST", summary="A one-time dashboard sign-in link for this API key (single use, 5 minutes)",
+       body="chalicelib.dashboard.models:LoginLinkRequest", response="chalicelib.dashboard.models:LoginLink",
+       status=201, tags=("dashboard",), metered=False)
+def create_login_link(ctx: RequestContext, body: LoginLinkRequest) -> LoginLink:
+    assert ctx.principal is not None
+    return models.LoginLink.model_validate(views.login_link_for(ctx.principal, body.next))
