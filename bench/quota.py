@@ -22,7 +22,7 @@ TITLE = "100 concurrent consumers at limit 50: overshoot of the conditional writ
 LIMIT, CONSUMERS = 50, 100
 PERIOD = "2026-11"
 METRIC = "insight_analyses"
-ATOMIC_SERVER = ROOT / "tests" / "e2e" / "test_quota_concurrency.py"
+ATOMIC_SERVER = ROOT / "infra" / "moto_server.py"
 
 
 def race(worker: Callable[[int], bool], count: int = CONSUMERS) -> int:
@@ -48,11 +48,11 @@ def moto_server(atomic: bool) -> Iterator[None]:
     stack = LocalStack(stage="benchquota", worker=False)
     try:
         if atomic:
-            proc = stack._spawn([sys.executable, str(ATOMIC_SERVER), str(stack.moto_port)])
+            stack.start_moto()  # the local stack's server (infra/moto_server.py)
+        else:
+            proc = stack._spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(stack.moto_port)])
             _wait_http(f"{stack.moto_url}/moto-api/", 60, proc)
             create_resources(stack.boto3_session(), stack.stage, stack.moto_url)
-        else:
-            stack.start_moto()
         env = {k: v for k, v in stack.env().items() if k.startswith(("AWS_", "ODAVL_"))}
         with environ(env):
             config.reset_settings()

@@ -112,8 +112,7 @@ class LocalStack:
         return proc
 
     def start_moto(self) -> None:
-        proc = self._spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
-                           self.moto_log)
+        proc = self._spawn([sys.executable, "-m", "infra.moto_server", str(self.moto_port)], self.moto_log)
         _wait_http(f"{self.moto_url}/moto-api/", 60, proc)
         self.resources = create_resources(self.boto3_session(), self.stage, self.moto_url)
 
@@ -126,9 +125,9 @@ class LocalStack:
         return str(json.loads(out)["apiKey"])
 
     def start_api(self) -> None:
-        chalice = str(Path(sys.executable).with_name("chalice"))
-        proc = self._spawn([chalice, "local", "--host", "127.0.0.1", "--port", str(self.api_port), "--stage", self.stage,
-                             "--no-autoreload"])  # a file saved elsewhere in the tree must not restart it mid-test
+        proc = self._spawn([sys.executable, "-m", "infra.api_server", "local", "--host", "127.0.0.1",
+                            "--port", str(self.api_port), "--stage", self.stage,
+                            "--no-autoreload"])  # a file saved elsewhere in the tree must not restart it mid-test
         _wait_http(f"{self.api_url}/v1/health", 60, proc)
 
     def start_worker(self) -> None:

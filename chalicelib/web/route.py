@@ -171,7 +171,8 @@ def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[
         spec=spec,
         headers={k.lower(): v for k, v in (request.headers or {}).items()},
     )
-    logger.append_keys(request_id=request_id, org_id=None, route=f"{spec.method} {spec.path}")
+    # Every caller-specific key is set anew (None drops it), so no request inherits the last one's.
+    logger.append_keys(request_id=request_id, org_id=None, key_id=None, route=f"{spec.method} {spec.path}")
     try:
         result = _run(spec, fn, ctx, params)
         response = _render(spec, ctx, result)

@@ -55,3 +55,14 @@ def test_request_lines_carry_request_and_org_ids_and_no_secret(client, org: Org,
     for secret in (org.key.split("_", 2)[2], created["key"].split("_", 2)[2], wrong.split("_", 2)[2]):
         assert secret not in text
         assert secret[:12] not in text
+
+
+def test_no_caller_state_carries_over_to_the_next_request(client, org: Org, log_output: io.StringIO):
+    client.http.get("/v1/whoami", headers=org.headers)
+    client.http.get("/v1/whoami", headers={"Authorization": "Bearer odavl_0000000000000000_nope"})
+    client.http.get("/v1/health")
+    lines = [line for line in _lines(log_output.getvalue()) if line.get("message") == "request"]
+    assert [line["status"] for line in lines] == [200, 401, 200]
+    assert lines[0]["key_id"] and lines[0]["org_id"] == "acme"
+    for later in lines[1:]:
+        assert "key_id" not in later and "org_id" not in later, later

@@ -4,9 +4,9 @@ does not, and the storage gauge stays equal to the stored sizes through adds and
 
 moto's threaded server applies one UpdateItem's condition and its update in separate steps that
 other request threads can interleave (measured: 52 of 100 admitted against a limit of 50), which
-DynamoDB never does. So the server here is moto's own WSGI app behind a lock that makes each
-request atomic, as in DynamoDB; concurrency between requests (the subject of these tests) is intact.
-Run as a script (``python tests/e2e/test_quota_concurrency.py <port>``) it serves that app."""
+DynamoDB never does. So the server here is the local stack's (infra/moto_server.py: moto's own
+WSGI app behind a lock that makes each request atomic, as in DynamoDB); concurrency between
+requests (the subject of these tests) is intact."""
 from __future__ import annotations
 
 import random
@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,7 +39,7 @@ def moto_server() -> Iterator[Any]:
 
     stack = LocalStack(stage="quota", worker=False)
     try:
-        proc = stack._spawn([sys.executable, str(Path(__file__).resolve()), str(stack.moto_port)])
+        proc = stack._spawn([sys.executable, "-m", "infra.moto_server", str(stack.moto_port)])
         _wait_http(f"{stack.moto_url}/moto-api/", 60, proc)
         create_resources(stack.boto3_session(), stack.stage, stack.moto_url)
         with pytest.MonkeyPatch.context() as mp:
@@ -157,22 +156,3 @@ def test_storage_gauge_equals_stored_sizes_after_racing_adds_and_deletes(moto_se
     )["Items"]
     assert 0 < applied < len(ops)  # duplicates were refused
     assert usage.storage_used(org) == sum(int(item["size"]) for item in stored)
-
-
-def serve(port: int) -> None:
-    """moto's server app, one request at a time (threads accept connections; a lock runs the app)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import run_simple
-
-    app = DomainDispatcherApplication(create_backend_app)
-    lock = threading.Lock()
-
-    def atomic(environ: Any, start_response: Any) -> Any:
-        with lock:
-            return list(app(environ, start_response))
-
-    run_simple("127.0.0.1", port, atomic, threaded=True, request_handler=MotoRequestHandler)
-
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]))
