@@ -1,13 +1,18 @@
 """Operator commands, run against the stage's own tables:
 
     python -m chalicelib.admin create-org acme --plan free
+    python -m chalicelib.admin create-key acme [--scopes runs:read,keys:admin] [--name NAME]
     python -m chalicelib.admin set-plan acme --plan pro
     python -m chalicelib.admin rollover [--period 2026-10]
+
+The result is the one JSON document on stdout (for ``| jq``); logs and metrics go to stderr.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import re
 import sys
 from typing import Callable
@@ -40,6 +45,13 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+@command("create-key")
+def _create_key(args: argparse.Namespace) -> dict:
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()] if args.scopes else None
+    view, key = orgs.create_admin_key(args.org_id, scopes, args.name)
+    return {"organizationId": args.org_id, "keyId": view["keyId"], "scopes": view["scopes"], "apiKey": key}
+
+
 @command("set-plan")
 def _set_plan(args: argparse.Namespace) -> dict:
     orgs.set_plan(args.org_id, args.plan)
@@ -53,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("org_id", nargs="?", help="default: made from --name (Acme Corp → acme-corp)")
     p.add_argument("--name", default=None, help="display name (default: the id)")
     p.add_argument("--plan", default="free")
+    p = sub.add_parser("create-key", help="mint a key for an existing organization (all scopes by default)")
+    p.add_argument("org_id")
+    p.add_argument("--scopes", default=None, help="comma-separated scopes (default: every scope, keys:admin included)")
+    p.add_argument("--name", default="operator")
     p = sub.add_parser("set-plan", help="change an organization's plan, effective immediately")
     p.add_argument("org_id")
     p.add_argument("--plan", required=True)
@@ -121,13 +137,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "create-org" and not (args.org_id or args.name):
         parser.error("create-org needs an organization id or --name")
+    stdout = sys.stdout
+    _logs_to_stderr()
     try:
-        result = COMMANDS[args.command](args)
+        with contextlib.redirect_stdout(sys.stderr):  # metrics (EMF lines) are printed to stdout
+            result = COMMANDS[args.command](args)
     except ApiError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2, default=str))
+    print(json.dumps(result, indent=2, default=str), file=stdout)
     return 0
+
+
+def _logs_to_stderr() -> None:
+    """The service's log handlers write to stdout (Lambda's log stream); here stdout is the result."""
+    from chalicelib.logs import logger
+
+    for handler in logging.getLogger(logger.name).handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            handler.setStream(sys.stderr)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,20 @@ class LocalStack:
         env.update(self.extra_env)
         return env
 
+    def operator_env(self) -> dict[str, str]:
+        """What an operator command (``python -m chalicelib.admin ...``) needs to act on this stack;
+        ``make serve`` prints it as the line to paste."""
+        return {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "ODAVL_STAGE": self.stage,
+        }
+
+    def operator_exports(self) -> str:
+        return "export " + " ".join(f"{k}={v}" for k, v in self.operator_env().items())
+
     def boto3_session(self) -> boto3.session.Session:
         return boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"

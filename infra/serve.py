@@ -59,6 +59,9 @@ def main() -> int:
             "Log in with the CLI:\n"
             f"  .venv/bin/odavl login --api-url {stack.api_url} --api-key {key}\n"
             f"Or try:  curl -H 'Authorization: Bearer {key}' {stack.api_url}/v1/whoami\n"
+            "\nOperator commands (python -m chalicelib.admin ...) against this stack, in another shell:\n"
+            f"  {stack.operator_exports()}\n"
+            "  .venv/bin/python -m chalicelib.admin create-org acme --plan free\n"
             "\nCtrl-C stops every process started here.\n",
             flush=True,
         )

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.services import secrets
 from chalicelib.services.auth import Principal
 from chalicelib.services.scopes import ALL_SCOPES, DEFAULT_SCOPES
@@ -70,7 +70,26 @@ def list_keys(org_id: str) -> list[dict[str, Any]]:
     return [public_view(item) for item in api_keys.list_keys(org_id)]
 
 
+ADMIN_SCOPE = "keys:admin"
+
+
+def _usable_admin(item: dict[str, Any], now: str) -> bool:
+    """A key that can still manage keys: admin scope, not revoked, not expired."""
+    expires = item.get("expiresAt")
+    return (ADMIN_SCOPE in (item.get("scopes") or []) and not item.get("revokedAt")
+            and (not expires or str(expires) > now))
+
+
 def revoke_key(org_id: str, key_id: str) -> None:
-    """Revoke one of the organization's keys; 404 for an unknown or foreign key."""
-    if not api_keys.revoke_key(key_id, org_id, clock.iso()):
+    """Revoke one of the organization's keys; 404 for an unknown or foreign key, 409 for the last
+    key that can manage keys (the organization would lock itself out)."""
+    now = clock.iso()
+    items = api_keys.list_keys(org_id)
+    target = next((i for i in items if i.get("keyId") == key_id), None)
+    if target is not None and _usable_admin(target, now):
+        others = [i for i in items if i.get("keyId") != key_id and _usable_admin(i, now)]
+        if not others:
+            raise Conflict("This is the organization's last key with keys:admin; create another admin key "
+                           "before revoking it.", code="last_admin_key", details={"keyId": key_id})
+    if not api_keys.revoke_key(key_id, org_id, now):
         raise NotFound("No such API key.", details={"keyId": key_id})

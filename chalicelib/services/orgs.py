@@ -27,6 +27,14 @@ def create_org(org_id: str, plan: str, name: str | None = None) -> tuple[dict[st
     return org, plaintext
 
 
+def create_admin_key(org_id: str, scopes: list[str] | None = None, name: str = "operator") -> tuple[dict[str, Any], str]:
+    """A new key for an existing organization, made by an operator (all scopes by default): the way
+    back in for an organization that lost its admin keys."""
+    if orgs.get_org(org_id) is None:
+        raise NotFound(f"No organization '{org_id}'.")
+    return keys.create_key(org_id, name, scopes if scopes else list(ADMIN_SCOPES))
+
+
 def set_plan(org_id: str, plan: str) -> None:
     """Change an organization's plan, effective on its next request."""
     if not orgs.set_plan(org_id, _plan(plan)):
