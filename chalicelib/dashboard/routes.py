@@ -19,8 +19,8 @@ bp = Blueprint(__name__)
 FORMS = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 
-def _page(name: str, **params: Any) -> Response:
-    return views.handle(bp.current_request, name, params)
+def _page(view: str, **params: Any) -> Response:
+    return views.handle(bp.current_request, view, params)
 
 
 @bp.route("/dashboard", methods=["GET"])

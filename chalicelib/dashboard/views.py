@@ -274,7 +274,8 @@ def runs(ctx: Ctx, product: str) -> Response:
     product = _product(product)
     _need(ctx, SCOPE)
     assert ctx.principal is not None
-    q = {k: (ctx.query.get(k) or "").strip()[:200] for k in ("project", "status", "environment", "type", "from", "to", "cursor")}
+    q = {k: (ctx.query.get(k) or "").strip()[:2000 if k == "cursor" else 200]
+         for k in ("project", "status", "environment", "type", "from", "to", "cursor")}
     try:
         since, until = data.parse_day(q["from"]), data.parse_day(q["to"], end=True)
     except ValueError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 
 from odavl_cli import __version__
-from odavl_cli.commands import auth, jobs, keys, runs, storage, sync, upload, usage
+from odavl_cli.commands import auth, dashboard, jobs, keys, runs, storage, sync, upload, usage
 
 app = typer.Typer(name="odavl", help="Send ODAVL results to ODAVL Cloud and read them back.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -18,6 +18,7 @@ def version() -> None:
 
 auth.register(app)
 upload.register(app)
+dashboard.register(app)
 app.add_typer(sync.app, name="sync")
 app.add_typer(runs.app, name="runs")
 app.add_typer(usage.app, name="usage")
