@@ -34,8 +34,7 @@ def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequenc
     width, height, left, right, top, bottom = 640, 240, 48, 130, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
-    top_value = y_max if y_max is not None else max(values + [1.0])
-    top_value = top_value or 1.0
+    top_value = y_max if y_max is not None else _nice(max(values + [1.0]))
     n = max(len(labels), 1)
 
     def x_of(i: int) -> float:
@@ -109,6 +108,14 @@ def gauge(score: float | None, label: str) -> Markup:
         f'<text x="40" y="46" text-anchor="middle" class="gauge-value">{score:.0f}</text></svg>'
         f'<figcaption><span class="gauge-label">{escape(label)}</span> <span class="gauge-score">{score:.0f}/100</span>'
         f' <span class="gauge-word">({word})</span></figcaption></figure>')
+
+
+def _nice(value: float) -> float:
+    """An axis top that divides into four round steps (4, 8, 20, 40, 100, ...)."""
+    step = 1.0
+    while value > step * 4:
+        step *= 2.5 if str(int(step)).startswith("2") else 2
+    return step * 4
 
 
 def _fmt(value: float) -> str:

@@ -273,6 +273,7 @@ def test_runs_list_with_stats_trend_and_filters(tab: Tab, world: World, product:
         assert page.locator("svg.chart").filter(has_text=word).count() >= 1, word
     assert page.locator("svg.chart title").count() == page.locator("svg.chart").count()
     assert page.locator("figure.trend details table").count() == page.locator("svg.chart").count()
+    shoot(page, f"{product}-runs")
     if product == "guardian":
         page.select_option("#f-status", "failed")
         page.wait_for_url(re.compile(r"status=failed"))
@@ -280,7 +281,6 @@ def test_runs_list_with_stats_trend_and_filters(tab: Tab, world: World, product:
         page.goto(f"{world.base}/guardian/runs?from=not-a-date")
         assert page.inner_text("h1") == "That did not work"
         assert page.goto(f"{world.base}/guardian/runs?cursor=bogus").status == 400
-    shoot(page, f"{product}-runs")
 
 
 def test_runs_list_pages_with_a_cursor(tab: Tab, world: World):
