@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AliasChoices, Field
 
 from chalicelib.models.base import ApiModel, ApiResponse
+from chalicelib.models.fields import Metadata, ProjectId, UploadTypeName
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024
 SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
@@ -14,16 +15,16 @@ RUN_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 
 class CreateUploadRequest(ApiModel):
     product: str = Field(min_length=1, max_length=32, description="insight | autopilot | guardian")
-    type: str = Field(min_length=1, max_length=80, description="upload type of the product (see the design)")
+    type: UploadTypeName = Field(description="upload type of the product (see the design)")
     file_name: str = Field(min_length=1, max_length=255, description="kept as metadata only, sanitized")
     content_type: str = Field(min_length=1, max_length=100)
     size: int = Field(gt=0, le=MAX_UPLOAD_BYTES, description="exact size in bytes")
     sha256: str = Field(pattern=SHA256_PATTERN, description="hex SHA-256 of the bytes")
-    project_id: str | None = Field(default=None, max_length=128)
+    project_id: ProjectId | None = None
     run_id: str | None = Field(default=None, pattern=RUN_ID_PATTERN,
                                validation_alias=AliasChoices("runId", "testRunId", "run_id"),
                                description="the run a screenshot or report belongs to (alias testRunId)")
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class PartRef(ApiModel):

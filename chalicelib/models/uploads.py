@@ -1,19 +1,18 @@
 """The inline upload door's request and reply."""
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from chalicelib.models.base import ApiModel, ApiResponse
+from chalicelib.models.fields import Metadata, ProjectId, UploadTypeName
 
 
 class InlineUploadRequest(ApiModel):
     """``POST /v1/upload/{product}``: one JSON result, base64 (gzip'd when ``compressed``)."""
 
-    type: str = Field(min_length=1, max_length=80, description="upload type, e.g. analysis-results, ledger, test-results")
-    project_id: str = Field(default="default", min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
-    metadata: dict[str, Any] = Field(default_factory=dict, description="free-form, at most 16 KiB of JSON")
+    type: UploadTypeName = Field(description="upload type, e.g. analysis-results, ledger, test-results")
+    project_id: ProjectId = "default"
+    metadata: Metadata = Field(default_factory=dict)
     data: str = Field(description="base64 of the JSON file (of its gzip when compressed); at most 5 MiB decoded")
     compressed: bool = False
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$",

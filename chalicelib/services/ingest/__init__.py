@@ -21,6 +21,7 @@ from chalicelib import clock, ids
 from chalicelib.config import get_settings
 from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.logs import logger
+from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.models.payloads import UploadType, resolve
 from chalicelib.services import idempotency
 from chalicelib.services.ingest import autopilot, guardian, insight
@@ -38,7 +39,6 @@ METRICS: dict[tuple[str, str], Metric] = {
     ("autopilot", "ledger"): Metric.AUTOPILOT_RUNS,
     ("guardian", "test-results"): Metric.GUARDIAN_TESTS,
 }
-METADATA_MAX_BYTES = 16 * 1024
 MAX_REPORTED_ERRORS = 20
 
 

@@ -2,9 +2,8 @@
 types it takes and where a verified object goes (an ingest job, or a blob attached to a run)."""
 from __future__ import annotations
 
-import re
-
 from chalicelib.errors import InvalidInput, UnsupportedMediaType
+from chalicelib.models.payloads import DETECTOR_TYPE
 from chalicelib.services.uploads.verify import IMAGE_TYPES
 
 PRODUCTS: dict[str, tuple[str, ...]] = {
@@ -12,7 +11,7 @@ PRODUCTS: dict[str, tuple[str, ...]] = {
     "autopilot": ("ledger", "snapshot", "recipe-trust", "run-history"),
     "guardian": ("test-results", "screenshot", "lighthouse-report", "accessibility-report"),
 }
-_DETECTOR = re.compile(r"^detector-[a-z0-9][a-z0-9-]{0,63}$")
+_DETECTOR = DETECTOR_TYPE  # the payload models' pattern: both doors accept the same detector names
 
 INGEST_TYPES = ("application/json", "application/gzip")
 REPORT_BLOB_TYPES = ("application/pdf", "text/html")

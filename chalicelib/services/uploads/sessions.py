@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib import clock, ids
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
+from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.services import blobs, filenames
 from chalicelib.services.uploads import catalog, metering, presign
 from chalicelib.store import files as file_store
@@ -71,12 +72,12 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
     return 201, create(org_id, upload_id, key, record)
 
 
-MAX_METADATA_BYTES = 8 * 1024
+MAX_METADATA_BYTES = METADATA_MAX_BYTES  # the request model's bound (one for both doors)
 
 
 def _metadata_json(metadata: dict[str, Any] | None) -> str:
-    """Metadata kept as JSON text (any JSON values, no DynamoDB type limits), at most 8 KiB."""
-    text = json.dumps(metadata or {}, separators=(",", ":"), ensure_ascii=False)
+    """Metadata kept as JSON text (any JSON values, no DynamoDB type limits), at most 16 KiB."""
+    text = json.dumps(metadata or {}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     if len(text.encode()) > MAX_METADATA_BYTES:
         raise InvalidInput(f"metadata may hold at most {MAX_METADATA_BYTES} bytes of JSON.", code="validation_failed",
                            details={"field": "metadata", "limit": MAX_METADATA_BYTES})
