@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from bench.common import ROOT, Result, Skipped, machine
 
-BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression"]
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard"]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
