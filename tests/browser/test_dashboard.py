@@ -305,7 +305,9 @@ def test_axe_finds_no_critical_or_serious_violation_on_any_page(browser: Any, wo
              "autopilot-runs": world.base + "/autopilot/runs", "guardian-runs": world.base + "/guardian/runs",
              "insight-run": world.urls["analysis-results"], "insight-grouped": world.urls["analysis-results"] + "?group=file",
              "autopilot-run": world.urls["ledger"], "guardian-run": world.urls["test-results"],
-             "lighthouse-run": world.urls["lighthouse-report"], "not-found": world.other_url}
+             "lighthouse-run": world.urls["lighthouse-report"], "accessibility-run": world.urls["accessibility-report"],
+             "snapshot-run": world.urls["snapshot"], "recipe-trust-run": world.urls["recipe-trust"],
+             "detector-run": world.urls["detector-error-signatures"], "not-found": world.other_url}
     found: dict[str, Any] = {}
     tab = Tab(browser, world, bypass_csp=True)  # only to inject axe-core; the pages' own CSP is tested above
     try:
@@ -316,6 +318,10 @@ def test_axe_finds_no_critical_or_serious_violation_on_any_page(browser: Any, wo
             if name == "login":
                 continue
             tab.page.goto(url)
+            if name == "guardian-run":  # and the full-size page of a screenshot
+                tab.page.goto(world.stack.api_url + tab.page.locator("a.thumb").nth(0).get_attribute("href"))
+                found.update({"screenshot": p} if (p := axe_violations(tab.page)) else {})
+                tab.page.goto(url)
             problems = axe_violations(tab.page)
             if problems:
                 found[name] = problems
