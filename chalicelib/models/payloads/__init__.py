@@ -22,6 +22,10 @@ class UploadType:
     model: type[PayloadModel] | None
     natural_id: str | None = None  # attribute of the model that identifies the run on the client
     binary: bool = False
+    # Without a natural id, what makes a re-upload the same run: the test run it belongs to
+    # (``metadata.testRunId``) and, failing that, its content.
+    by_test_run: bool = False
+    by_content: bool = False
 
 
 _TYPES: dict[tuple[str, str], UploadType] = {
@@ -31,12 +35,13 @@ _TYPES: dict[tuple[str, str], UploadType] = {
         UploadType("insight", "ml-training", insight.MlTraining),
         UploadType("autopilot", "ledger", autopilot.Ledger, natural_id="run_id"),
         UploadType("autopilot", "snapshot", autopilot.Snapshot, natural_id="snapshot_id"),
-        UploadType("autopilot", "recipe-trust", autopilot.RecipeTrust),
-        UploadType("autopilot", "run-history", autopilot.RunHistory),
+        UploadType("autopilot", "recipe-trust", autopilot.RecipeTrust, by_content=True),
+        UploadType("autopilot", "run-history", autopilot.RunHistory, by_content=True),
         UploadType("guardian", "test-results", guardian.TestResults, natural_id="test_run_id"),
         UploadType("guardian", "screenshot", None, binary=True),
-        UploadType("guardian", "lighthouse-report", guardian.LighthouseReport),
-        UploadType("guardian", "accessibility-report", guardian.AccessibilityReport),
+        UploadType("guardian", "lighthouse-report", guardian.LighthouseReport, by_test_run=True, by_content=True),
+        UploadType("guardian", "accessibility-report", guardian.AccessibilityReport, by_test_run=True,
+                   by_content=True),
     )
 }
 _DETECTOR = UploadType("insight", "detector", insight.DetectorResults)

@@ -95,7 +95,8 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
 
     payload_sha = hashlib.sha256(raw_json).hexdigest()
     req_hash = idempotency.request_hash(product, upload_type, project_id, payload_sha)
-    claimed = idempotency.scopes(idempotency_key, upload_type, natural_id)
+    identity = natural_id or _identity(kind, metadata, project_id, payload_sha)
+    claimed = idempotency.scopes(idempotency_key, upload_type, identity)
     original = idempotency.replay(org_id, product, claimed, req_hash)
     if original is not None:
         return _result(original, product, upload_type, created=False)
@@ -185,6 +186,17 @@ def _discard_unless_committed(org_id: str, product: str, run_id: str, key: str) 
                        extra={"product": product, "run_id": run_id})
         return
     _discard(key)
+
+
+def _identity(kind: UploadType, metadata: dict, project_id: str, payload_sha: str) -> str | None:
+    """What makes a re-upload of a type without a natural id the same run: its test run (a report
+    of a Guardian test run is that run's), else its content in the project (a file sent again)."""
+    test_run = metadata.get("testRunId")
+    if kind.by_test_run and isinstance(test_run, str) and 0 < len(test_run) <= 200:
+        return f"testrun:{project_id}:{test_run}"
+    if kind.by_content:
+        return f"content:{project_id}:{payload_sha}"
+    return None
 
 
 def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -> None:
