@@ -216,7 +216,7 @@ def _headline(product: str, run: dict[str, Any]) -> str:
         errors = (s.get("bySeverity") or {}).get("error", 0)
         return f"{s.get('diagnosticsCount', 0)} diagnostics, {errors} errors"
     if product == "autopilot":
-        return f"{run['status']}, {s.get('editsCount', 0)} edits"
+        return f"{s.get('editsCount', 0)} edits in {s.get('filesChanged', 0)} files"
     return f"{s.get('passedCount', 0)} of {s.get('testsCount', 0)} tests passed"
 
 

@@ -2,6 +2,8 @@
 real ``odavl`` CLI uploaded. One stack and one browser per session; a new browser context per test."""
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import shutil
 import uuid
@@ -77,6 +79,21 @@ def _upload(cli: Cli, workspace: Path) -> tuple[dict[str, str], dict[str, str]]:
     return urls, run_ids
 
 
+def _earlier_analyses(api_url: str, key: str, workspace: Path) -> None:
+    """Three earlier analyses of the project with fewer diagnostics, so its trend has a shape."""
+    export = json.loads((workspace / ".odavl" / "problems-panel-export.json").read_text())
+    for n in (2, 4, 6):
+        kept, left = {}, n
+        for path, diags in export["diagnostics"].items():
+            kept[path], left = diags[:left], max(0, left - len(diags))
+        raw = json.dumps({**export, "diagnostics": kept}).encode()
+        sent = httpx.post(f"{api_url}/v1/upload/insight", timeout=30, headers={
+            "Authorization": f"Bearer {key}", "Idempotency-Key": f"earlier-{n}"}, json={
+            "type": "analysis-results", "projectId": "shop-web", "compressed": True,
+            "data": base64.b64encode(gzip.compress(raw)).decode()})
+        assert sent.status_code == 201, sent.text
+
+
 @pytest.fixture(scope="session")
 def world(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> World:
     """One organization with every kind of result uploaded by the CLI, another with one of its own."""
@@ -84,6 +101,7 @@ def world(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> World:
     home = tmp_path_factory.mktemp("dash-home")
     cli = Cli(stack, home, org_id, stack.create_org(org_id, "enterprise"))
     workspace = _hostile_workspace(tmp_path_factory.mktemp("ws") / "shop-web")
+    _earlier_analyses(stack.api_url, cli.key, workspace)
     urls, run_ids = _upload(cli, workspace)
     other_id = f"other-{uuid.uuid4().hex[:8]}"
     other = Cli(stack, tmp_path_factory.mktemp("other-home"), other_id, stack.create_org(other_id, "enterprise"))

@@ -256,8 +256,11 @@ def test_overview_lists_projects_with_their_latest_runs(tab: Tab, world: World):
     page = tab.sign_in()
     row = page.locator("table.overview tbody tr", has_text="shop-web")
     text = row.inner_text()
-    assert "8 diagnostics, 3 errors" in text and "succeeded, 2 edits" in text and "4 of 6 tests passed" in text
+    assert "8 diagnostics, 3 errors" in text and "2 edits in 2 files" in text and "4 of 6 tests passed" in text
     assert row.locator("svg.spark").count() == 3
+    assert "4 runs" in text  # the earlier analyses make the Insight trend
+    spark = row.locator("svg.spark").first.get_attribute("aria-label")
+    assert spark is not None and spark.endswith(": 2, 4, 6, 8")
     shoot(page, "overview")
 
 
