@@ -27,8 +27,8 @@ import botocore.session
 ROOT = Path(__file__).resolve().parents[2]
 
 # The tests whose AWS calls make infra/permissions.json (python -m tests.infra.aws_actions runs them).
-RECORDED_TESTS: tuple[str, ...] = ("tests/api", "tests/infra/test_dashboard_calls.py", "tests/unit/test_jobs_worker.py",
-                                   "tests/unit/maintenance", "tests/unit/usage")
+RECORDED_TESTS: tuple[str, ...] = ("tests/api", "tests/infra/test_dashboard_calls.py", "tests/infra/test_schedule_calls.py",
+                                   "tests/unit/test_jobs_worker.py", "tests/unit/maintenance", "tests/unit/usage")
 
 # Lambda entry points other than routes: (module, function) -> the function name in permissions.json.
 ENTRY_POINTS: dict[tuple[str, str], str] = {
