@@ -39,9 +39,12 @@ STATUSES = {"insight": ("completed",), "autopilot": ("succeeded", "failed", "inc
 SEVERITIES = ("error", "warning", "info", "hint")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 PHASES = ("observe", "decide", "act", "verify", "learn")
-ISSUES_PAGE, TESTS_PAGE, EDITS_PAGE, RUNS_PAGE = 100, 100, 20, 25
-TEXT_CAP, DIFF_CAP, NODES_CAP, AUDITS_CAP = 2000, 20_000, 10, 50
+# Page sizes and text caps keep every page under 100 KB of HTML whatever was uploaded (the rest is paged
+# or cut with a mark saying how much).
+ISSUES_PAGE, TESTS_PAGE, EDITS_PAGE, RUNS_PAGE, OTHER_PAGE = 50, 25, 10, 25, 50
+TEXT_CAP, DIFF_CAP, NODES_CAP, AUDITS_CAP, VIOLATIONS_CAP, ROWS_CAP = 400, 5000, 3, 20, 10, 50
 SCOPE = "runs:read"
+PROJECTS_CAP = 40
 _NEXT_OK = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
 
 
@@ -243,8 +246,10 @@ def overview(ctx: Ctx) -> Response:
     for product in PRODUCTS:
         for run in data.recent(ctx.principal.org_id, product, types=(data.MAIN_TYPES[product],), limit=300, scan_cap=1500):
             projects.setdefault(run["projectId"] or "default", {}).setdefault(product, []).append(run)
+    latest = {name: max(r[0]["createdAt"] for r in found.values()) for name, found in projects.items()}
+    ordered = sorted(projects, key=lambda name: latest[name], reverse=True)  # most recently active first
     rows = []
-    for project in sorted(projects):
+    for project in ordered[:PROJECTS_CAP]:
         cells = {}
         for product in PRODUCTS:
             found = projects[project].get(product, [])
@@ -256,7 +261,8 @@ def overview(ctx: Ctx) -> Response:
                               "spark": charts.sparkline(values, f"{TREND_WORDS[product]} over the last {len(last)} runs: "
                                                         + ", ".join("–" if v is None else f"{v:g}" for v in values))}
         rows.append({"project": project, "cells": cells})
-    return ctx.page("overview.html", rows=rows, active="overview", title="Overview")
+    return ctx.page("overview.html", rows=rows, more=max(0, len(ordered) - PROJECTS_CAP), active="overview",
+                    title="Overview")
 
 
 # ---- runs list --------------------------------------------------------------------------------------
@@ -381,7 +387,7 @@ def _cap(value: Any, limit: int = TEXT_CAP) -> str:
 def _web_link(value: Any) -> str | None:
     """A link taken from an upload only when it is plain http(s); anything else is shown as text."""
     text = str(value or "")
-    return text if re.match(r"^https?://[^\s\"'<>]+$", text) and len(text) < 2000 else None
+    return text if re.match(r"^https?://[^\s\"'<>]+$", text) and len(text) <= 300 else None
 
 
 def run(ctx: Ctx, product: str, run_id: str) -> Response:
@@ -394,6 +400,9 @@ def run(ctx: Ctx, product: str, run_id: str) -> Response:
     item, view, payload = data.load(ctx.principal.org_id, product, run_id)
     kind, items = SUMMARIZERS[product].items(view["type"], payload)
     common = {"run": view, "product": product, "active": product, "title": f"{TITLES[product]} {view['type']} {run_id}"}
+    if product == "insight" and kind == "issues" and not items and isinstance(payload, dict) \
+            and isinstance(payload.get("signatures"), list):  # error signatures: a table of their own
+        kind, items = "signatures", payload["signatures"]
     if product == "insight" and kind == "issues":
         return ctx.page("run_insight.html", **common, **_insight(ctx, view, items))
     if product == "autopilot" and view["type"] == "ledger":
@@ -420,9 +429,9 @@ def _insight(ctx: Ctx, view: dict[str, Any], items: list[dict[str, Any]]) -> dic
     pager = _pager(ctx, "insight", view["runId"], len(filtered), ISSUES_PAGE, page, severity=severity, file=file_q,
                    rule=rule_q, group="file" if grouped else None)
     chunk = filtered[(page - 1) * ISSUES_PAGE: page * ISSUES_PAGE]
-    rows = [{"file": str(i.get("file") or ""), "line": i.get("line"), "column": i.get("column"),
-             "severity": str(i.get("severity") or ""), "code": _cap(i.get("code"), 200),
-             "source": _cap(i.get("source"), 200), "message": _cap(i.get("message"))} for i in chunk]
+    rows = [{"file": _cap(i.get("file"), 200), "line": i.get("line"), "column": i.get("column"),
+             "severity": _cap(i.get("severity"), 20), "code": _cap(i.get("code"), 80),
+             "source": _cap(i.get("source"), 80), "message": _cap(i.get("message"), 400)} for i in chunk]
     by_severity = view["summary"].get("bySeverity") or {}
     cards = [(s, by_severity.get(s, 0)) for s in SEVERITIES] + [(s, n) for s, n in by_severity.items() if s not in SEVERITIES]
     if view["type"] == "analysis-results":
@@ -442,14 +451,14 @@ def view_org(ctx: Ctx) -> str:
 def _other(ctx: Ctx, view: dict[str, Any], kind: str, items: list[Any]) -> dict[str, Any]:
     """Auxiliary uploads (snapshots, recipe trust, history, training sets): their items as text tables."""
     page = _page_number(ctx)
-    pager = _pager(ctx, view["product"], view["runId"], len(items), ISSUES_PAGE, page)
-    chunk = items[(page - 1) * ISSUES_PAGE: page * ISSUES_PAGE]
+    pager = _pager(ctx, view["product"], view["runId"], len(items), OTHER_PAGE, page)
+    chunk = items[(page - 1) * OTHER_PAGE: page * OTHER_PAGE]
     columns: list[str] = []
     for entry in chunk:
         for key in (entry if isinstance(entry, dict) else {}):
             if key not in columns and len(columns) < 8:
                 columns.append(key)
-    rows = [[_cap(entry.get(c) if isinstance(entry, dict) else entry, 600) for c in columns] for entry in chunk]
+    rows = [[_cap(entry.get(c) if isinstance(entry, dict) else entry, 150) for c in columns] for entry in chunk]
     return {"kind": kind, "columns": columns, "rows": rows, "pager": pager}
 
 
@@ -496,13 +505,13 @@ def _autopilot(ctx: Ctx, view: dict[str, Any], payload: Any, items: list[Any]) -
         _, files = SUMMARIZERS["autopilot"].items("snapshot", snap)
         snapshot = {"run": snapshot_run, "files": [{"path": _cap(f.get("path"), 300), "hash": _cap(f.get("hash"), 100),
                                                     "size": len(f.get("content") or "") if isinstance(f.get("content"), str) else None}
-                                                   for f in files[:100] if isinstance(f, dict)], "total": len(files)}
+                                                   for f in files[:ROWS_CAP] if isinstance(f, dict)], "total": len(files)}
     trust_run = next((r for r in related if r["type"] == "recipe-trust"), None)
     recipes = None
     if trust_run is not None:
         _, _, trust = data.load(view_org(ctx), "autopilot", trust_run["runId"])
         _, found = SUMMARIZERS["autopilot"].items("recipe-trust", trust)
-        recipes = {"run": trust_run, "rows": [_recipe(r) for r in found[:200] if isinstance(r, dict)], "total": len(found)}
+        recipes = {"run": trust_run, "rows": [_recipe(r) for r in found[:ROWS_CAP] if isinstance(r, dict)], "total": len(found)}
     return {"phases": phases, "edits": edits, "pager": pager, "snapshot": snapshot, "snapshot_id": snapshot_id,
             "recipes": recipes, "related": [_row("autopilot", r) for r in related[:20]], "ledger": {
                 "phase": _cap(body.get("phase"), 100), "startedAt": body.get("startedAt"), "finishedAt": body.get("finishedAt")}}
@@ -538,7 +547,7 @@ def _guardian(ctx: Ctx, item: dict[str, Any], view: dict[str, Any], payload: Any
                     used.add(shot["sha256"])
                     mine.append(_shot(view, shot))
             status = str(test.get("status") or test.get("outcome") or "unknown")
-            tests.append({"name": _cap(test.get("name") or test.get("title") or "(unnamed)", 500), "type": _cap(test.get("type"), 100),
+            tests.append({"name": _cap(test.get("name") or test.get("title") or "(unnamed)", 160), "type": _cap(test.get("type"), 100),
                           "status": _cap(status, 50), "duration": test.get("duration", test.get("durationMs")),
                           "error": _cap(test.get("error"), TEXT_CAP) if test.get("error") else "", "shots": mine})
         out["tests"] = tests
@@ -578,30 +587,30 @@ def _report_sections(out: dict[str, Any], view: dict[str, Any], payload: Any) ->
                 continue
             score = audit.get("score")
             if isinstance(score, (int, float)) and not isinstance(score, bool) and score < 0.9:
-                failing.append({"id": _cap(audit.get("id") or key, 200), "title": _cap(audit.get("title"), 500),
-                                "score": score * 100, "display": _cap(audit.get("displayValue"), 200)})
+                failing.append({"id": _cap(audit.get("id") or key, 80), "title": _cap(audit.get("title"), 160),
+                                "score": score * 100, "display": _cap(audit.get("displayValue"), 60)})
         failing.sort(key=lambda a: a["score"])
         out["lighthouse"].append({"run": view, "gauges": gauges, "failing": failing[:AUDITS_CAP], "failing_total": len(failing),
-                                  "url": _cap(body.get("finalUrl") or body.get("requestedUrl"), 500)})
+                                  "url": _cap(body.get("finalUrl") or body.get("requestedUrl"), 200)})
     elif view["type"] == "accessibility-report":
         groups: dict[str, list[dict[str, Any]]] = {}
         violations = body.get("violations") if isinstance(body.get("violations"), list) else []
-        for v in violations[:200]:
+        for v in violations[:VIOLATIONS_CAP]:
             if not isinstance(v, dict):
                 continue
             impact = str(v.get("impact") or "unknown")
             nodes = v.get("nodes") if isinstance(v.get("nodes"), list) else []
             groups.setdefault(impact, []).append({
-                "id": _cap(v.get("id"), 200), "help": _cap(v.get("help"), 500), "description": _cap(v.get("description"), 1000),
-                "help_url": _web_link(v.get("helpUrl")), "help_url_text": _cap(v.get("helpUrl"), 500),
-                "nodes": [{"target": _cap(", ".join(map(str, n.get("target"))) if isinstance(n.get("target"), list) else n.get("target"), 500),
-                           "html": _cap(n.get("html"), 500), "summary": _cap(n.get("failureSummary"), 800)}
+                "id": _cap(v.get("id"), 80), "help": _cap(v.get("help"), 160), "description": _cap(v.get("description"), 200),
+                "help_url": _web_link(v.get("helpUrl")), "help_url_text": _cap(v.get("helpUrl"), 120),
+                "nodes": [{"target": _cap(", ".join(map(str, n.get("target"))) if isinstance(n.get("target"), list) else n.get("target"), 120),
+                           "html": _cap(n.get("html"), 160), "summary": _cap(n.get("failureSummary"), 160)}
                           for n in nodes[:NODES_CAP] if isinstance(n, dict)],
                 "nodes_total": len(nodes)})
         order = [i for i in IMPACTS if i in groups] + [i for i in groups if i not in IMPACTS]
         out["accessibility"].append({"run": view, "groups": [(i, groups[i]) for i in order],
-                                     "score": body.get("score"), "total": len(violations),
-                                     "url": _cap(body.get("url"), 500)})
+                                     "score": body.get("score"), "total": len(violations), "shown": min(len(violations), VIOLATIONS_CAP),
+                                     "url": _cap(body.get("url"), 200)})
 
 
 def screenshot(ctx: Ctx, product: str, run_id: str, sha256: str) -> Response:

@@ -164,3 +164,49 @@ def test_static_assets_are_immutable_and_unknown_ones_404(client, signed):
     assert css.status_code == 200 and "immutable" in css.headers["Cache-Control"]
     assert css.headers["Content-Type"].startswith("text/css")
     assert client.http.get("/dashboard/static/app.css").status_code == 404  # only the content-hashed name
+
+
+def _send(client: Any, org: Org, product: str, upload_type: str, payload: Any, metadata: dict[str, Any] | None = None) -> str:
+    import base64
+    import gzip
+
+    raw = json.dumps(payload).encode()
+    reply = client.http.post(f"/v1/upload/{product}", headers={**org.headers, "Idempotency-Key": f"big-{upload_type}"},
+                             body=json.dumps({"type": upload_type, "projectId": "huge", "compressed": True,
+                                              "data": base64.b64encode(gzip.compress(raw)).decode(),
+                                              "metadata": metadata or {}}))
+    assert reply.status_code == 201, reply.body[:500]
+    return str(body(reply)["runId"])
+
+
+def test_no_page_passes_100_kb_whatever_was_uploaded(client, org, signed):
+    import random
+
+    rng = random.Random(3)
+
+    def text(n: int) -> str:  # hard to compress, full of markup characters
+        return "".join(rng.choice("abcdefghijklmnop <>&\"'") for _ in range(n))
+
+    insight = _send(client, org, "insight", "analysis-results", {"diagnostics": {
+        f"src/{text(400)}/{n}.ts": [{"severity": "error", "message": text(3000), "source": text(300), "code": text(300),
+                                     "line": i} for i in range(15)] for n in range(8)}})
+    ledger = _send(client, org, "autopilot", "ledger", {"runId": "huge-1", "phase": "completed", "success": True,
+                                                        "edits": [{"file": text(500), "diff": "+" + text(20_000)} for _ in range(25)]})
+    tests = _send(client, org, "guardian", "test-results", {"testRunId": "tr-huge", "url": "https://x.example/", "tests": [
+        {"name": text(2000), "status": "failed", "error": text(3000), "duration": 1} for _ in range(120)]})
+    _send(client, org, "guardian", "accessibility-report", {"url": "https://x.example/", "violations": [
+        {"id": text(300), "impact": "serious", "help": text(2000), "description": text(2000), "helpUrl": "https://x.example/" + "a" * 900,
+         "nodes": [{"target": [text(1000)], "html": text(1000), "failureSummary": text(1000)} for _ in range(5)]} for _ in range(40)]},
+        {"testRunId": "tr-huge"})
+    _send(client, org, "guardian", "lighthouse-report", {"categories": {f"c{i}": {"title": text(500), "score": 0.5} for i in range(12)},
+                                                         "audits": {f"a{i}": {"title": text(3000), "score": 0, "displayValue": text(2000)}
+                                                                    for i in range(100)}}, {"testRunId": "tr-huge"})
+    value, _ = signed.issue(*_key_of(org))
+    cookie = {"Cookie": f"odavl_session={value}"}
+    for path in (f"/dashboard/insight/runs/{insight}", f"/dashboard/insight/runs/{insight}?group=file",
+                 f"/dashboard/autopilot/runs/{ledger}", f"/dashboard/guardian/runs/{tests}", "/dashboard/guardian/runs",
+                 "/dashboard/insight/runs", "/dashboard"):
+        reply = client.http.get(path, headers=cookie)
+        assert reply.status_code == 200, (path, reply.body[:300])
+        assert len(reply.body) <= 100 * 1024, (path, len(reply.body))
+        assert "more characters)" in reply.body.decode() or path.endswith(("/runs", "/dashboard")), path
