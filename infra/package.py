@@ -219,7 +219,7 @@ def show(doc: dict[str, Any]) -> str:
         for method, operation in sorted(operations.items()):
             uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
             function = re.search(r"\$\{(\w+)\.Arn\}", uri).group(1)  # type: ignore[union-attr]
-            lines.append(f"  {method.upper():<7}{path:<42}{function}")
+            lines.append(f"  {method.upper():<7}{path:<58} {function}")
     lines.append("Functions -> role actions (besides their own log group):")
     for logical_id, resource in sorted(resources.items()):
         if resource["Type"] != "AWS::Serverless::Function":

@@ -211,3 +211,40 @@ def test_each_function_serves_exactly_its_groups_routes():
                              text=True, check=True)
         served = {tuple(r) for r in json.loads(out.stdout.strip().splitlines()[-1])}
         assert served == {r for r in routes if expected_group(r[0]) == group}, group
+
+
+SCHEDULED = r"""
+import json, sys, importlib
+from moto import mock_aws
+import boto3
+
+class Context:
+    function_name = "odavl-fresh"; aws_request_id = "req-fresh-2"; memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:odavl-fresh"
+    def get_remaining_time_in_millis(self): return 900000
+
+event = {"version": "0", "id": "e-1", "detail-type": "Scheduled Event", "source": "aws.events",
+         "account": "123456789012", "time": "2026-12-01T03:00:00Z", "region": "us-east-1",
+         "resources": ["arn:aws:events:us-east-1:123456789012:rule/odavl"], "detail": {}}
+with mock_aws():
+    from infra.template import create_resources
+    create_resources(boto3.session.Session(region_name="us-east-1"), "test")
+    module_name, _, attribute = sys.argv[1].rpartition(".")
+    handler = getattr(importlib.import_module(module_name), attribute)
+    print(json.dumps(handler(event, Context()), default=str))
+"""
+
+
+@pytest.mark.parametrize("function", ["DailyBackups", "DailyRetention", "MonthlyRollover"])
+def test_each_scheduled_function_runs_from_a_fresh_interpreter(packaged, function):
+    from tests.conftest import BASE_ENV
+
+    handler = packaged["prod"]["Resources"][function]["Properties"]["Handler"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), **BASE_ENV,
+           "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(SCHEDULED), handler], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert isinstance(result, dict) and result, result
+    assert result.get("ok", True) is not False and not result.get("failures"), result

@@ -90,6 +90,7 @@ def test_the_dashboard_session_key_parameter_is_the_one_granted(prod):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("actions")  # minutes of API tests in one process: beside the packaging, not after it
 def test_each_role_grants_exactly_the_actions_its_code_calls(tmp_path: Path):
     """Run the recorded tests with botocore hooks; every operation of every function is granted, and
     every granted action was used. After a change: python -m tests.infra.aws_actions --write, review."""
