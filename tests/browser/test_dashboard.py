@@ -331,3 +331,50 @@ def test_axe_finds_no_critical_or_serious_violation_on_any_page(browser: Any, wo
     finally:
         tab.close()
     assert found == {}
+
+
+def test_every_page_works_without_javascript(browser: Any, world: World, tmp_path):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(world.urls["analysis-results"])
+        page.fill("input[name=apiKey]", world.cli.key)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        assert page.url == world.urls["analysis-results"]
+        page.select_option("#f-sev", "warning")
+        with page.expect_navigation():
+            page.click("form.filters button[type=submit]")  # no auto-submit without JavaScript: the button
+        assert "severity=warning" in page.url and page.locator("tr.issue").count() == 3
+        page.goto(world.urls["test-results"])
+        with page.expect_navigation():
+            page.locator("a.thumb").nth(0).click()  # full size: a page of its own
+        assert "/screenshots/" in page.url
+        page.wait_for_function("() => { const i = document.querySelector('img.full'); return i && i.naturalWidth > 0 }")
+        with page.expect_navigation():
+            page.click("text=Sign out")
+        assert "You are signed out." in page.inner_text("main")
+    finally:
+        context.close()
+
+
+def test_the_time_range_filter(tab: Tab, world: World):
+    page = tab.sign_in()
+    today = page.evaluate("() => new Date().toISOString().slice(0, 10)")
+    page.goto(f"{world.base}/autopilot/runs?from={today}&type=ledger")
+    assert page.locator("table.runs tbody tr").count() == 1
+    page.goto(f"{world.base}/autopilot/runs?to=2020-01-01")
+    assert page.locator("table.runs tbody tr").count() == 0 and "No runs match" in page.inner_text("main")
+    page.goto(f"{world.base}/autopilot/runs?from=2999-01-01")
+    assert page.locator("table.runs tbody tr").count() == 0
+
+
+def test_odavl_dashboard_opens_the_browser_and_needs_a_login(world: World, tmp_path):
+    opened = tmp_path / "opened"
+    result = run_odavl("dashboard", env={**world.cli.env(), "BROWSER": f"/bin/sh -c 'printf %s > {opened}'"})
+    assert result.code == 0, result.output
+    assert "Opened in your browser." in result.stdout
+    assert opened.read_text().startswith(world.base + "/login/") and opened.read_text() in result.stdout
+    nobody = run_odavl("dashboard", "--no-open", env={"ODAVL_HOME": str(tmp_path / "nobody"),
+                                                      "ODAVL_CLOUD_API": world.stack.api_url})
+    assert nobody.code == 2 and "Not logged in" in nobody.stderr
