@@ -210,3 +210,23 @@ def test_no_page_passes_100_kb_whatever_was_uploaded(client, org, signed):
         assert reply.status_code == 200, (path, reply.body[:300])
         assert len(reply.body) <= 100 * 1024, (path, len(reply.body))
         assert "more characters)" in reply.body.decode() or path.endswith(("/runs", "/dashboard")), path
+
+
+def test_the_pages_load_nothing_until_a_dashboard_request():
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    code = textwrap.dedent("""
+        import json, sys
+        import app
+        from chalice.test import Client
+        with Client(app.app) as client:
+            status = client.http.get("/v1/health").status_code
+        print(json.dumps({"status": status, "jinja2": "jinja2" in sys.modules,
+                          "views": "chalicelib.dashboard.views" in sys.modules}))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                         text=True, check=True, env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"status": 200, "jinja2": False, "views": False}
