@@ -157,6 +157,8 @@ def tab(browser: Any, world: World) -> Iterator[Tab]:
     yield t
     t.close()
     assert t.dialogs == [], f"a dialog opened: {t.dialogs}"
+    refused = [e for e in t.console_errors if "Content Security Policy" in e]
+    assert refused == [], f"the page broke its own CSP: {refused}"  # no inline style or script slipped in
 
 
 def shoot(page: Any, name: str) -> Path:

@@ -190,6 +190,7 @@ def test_a_key_without_runs_read_is_told_so(tab: Tab, world: World):
     response = page.goto(world.base + "/")
     assert response is not None and response.status == 403
     assert "lacks the 'runs:read' scope" in page.inner_text("main")
+    shoot(page, "missing-scope")
 
 
 def test_a_revoked_key_ends_its_sessions_at_the_next_request(tab: Tab, world: World):
