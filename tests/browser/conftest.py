@@ -68,14 +68,16 @@ def _hostile_workspace(target: Path) -> Path:
 
 
 def _upload(cli: Cli, workspace: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Upload as a person does and keep the URL each result printed (``✓ <product> <type> <file> (...) → <url>``)."""
     urls, run_ids = {}, {}
     for product in ("insight", "autopilot", "guardian"):
-        out = cli.json(product, "upload", "--workspace", str(workspace))
-        assert out["failed"] == [] and out["queued"] == [], out
-        for entry in out["uploaded"]:
-            if entry.get("url"):
-                urls[entry["type"]] = entry["url"]
-                run_ids[entry["type"]] = entry["runId"]
+        out = cli(product, "upload", "--workspace", str(workspace))
+        assert out.code == 0 and "0 queued, 0 failed" in out.stdout, out.output
+        for line in out.stdout.splitlines():
+            if " → " in line:
+                words, url = line.split(" → ")
+                upload_type = words.split()[2]
+                urls[upload_type], run_ids[upload_type] = url.strip(), url.strip().rsplit("/", 1)[-1]
     return urls, run_ids
 
 
