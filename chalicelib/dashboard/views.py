@@ -273,6 +273,17 @@ def _product(product: str) -> str:
     return product
 
 
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def _id(value: str) -> str:
+    """A run id or content hash as this service makes them; anything else is not found (never a key
+    DynamoDB would refuse)."""
+    if not _ID.match(value):
+        raise NotFound("No such run.")
+    return value
+
+
 def runs(ctx: Ctx, product: str) -> Response:
     redirect = _signed_in(ctx)
     if redirect is not None:
@@ -394,7 +405,7 @@ def run(ctx: Ctx, product: str, run_id: str) -> Response:
     redirect = _signed_in(ctx)
     if redirect is not None:
         return redirect
-    product = _product(product)
+    product, run_id = _product(product), _id(run_id)
     _need(ctx, SCOPE)
     assert ctx.principal is not None
     item, view, payload = data.load(ctx.principal.org_id, product, run_id)
@@ -617,7 +628,7 @@ def screenshot(ctx: Ctx, product: str, run_id: str, sha256: str) -> Response:
     redirect = _signed_in(ctx)
     if redirect is not None:
         return redirect
-    product = _product(product)
+    product, run_id, sha256 = _product(product), _id(run_id), _id(sha256)
     _need(ctx, SCOPE)
     item = run_service.get_run(view_org(ctx), product, run_id)
     shot = next((s for s in run_service.attachments(view_org(ctx), product, item) if s["sha256"] == sha256), None)

@@ -230,3 +230,11 @@ def test_the_pages_load_nothing_until_a_dashboard_request():
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"})
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"status": 200, "jinja2": False, "views": False}
+
+
+@pytest.mark.parametrize("path", ["/dashboard/insight/runs/" + "r" * 3000, "/dashboard/insight/runs/%00%ff",
+                                  "/dashboard/guardian/runs/x/screenshots/" + "f" * 500, "/dashboard/" + "p" * 500 + "/runs"])
+def test_odd_ids_are_404_pages(client, org, signed, path):
+    value, _ = signed.issue(*_key_of(org))
+    reply = client.http.get(path, headers={"Cookie": f"odavl_session={value}"})
+    assert reply.status_code == 404 and "Not found" in reply.body.decode()
