@@ -125,7 +125,12 @@ def _browser(result: Result) -> None:
         result.add("requests per page: skipped (no /usr/bin/chromium)")
         return
     import httpx
-    from playwright.sync_api import sync_playwright
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        result.add(f"requests per page: skipped (Playwright is missing: {exc})")
+        return
 
     from bench.stack import local_stack
     from tests.browser.conftest import CHROMIUM_ARGS
