@@ -64,7 +64,8 @@ def signing_key() -> bytes:
     """The HMAC key of this stage's cookies: settings first, then the SSM parameter (read once, cached);
     a random per-process key only when serving plain http on loopback (the local stack)."""
     settings = get_settings()
-    cache_id = f"{settings.session_secret_parameter}|{len(settings.session_secret)}|{settings.public_url}"
+    given = hashlib.sha256(settings.session_secret.encode()).hexdigest()
+    cache_id = f"{settings.session_secret_parameter}|{given}|{settings.public_url}"
     key = _key_cache.get(cache_id)
     if key is not None:
         return key
