@@ -140,6 +140,7 @@ def split_by_group(doc: dict[str, Any], stage: str, routes: dict[tuple[str, str]
             resources[logical_id]["Properties"]["Role"] = {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
             resources[f"{logical_id}InvokePermission"] = copy.deepcopy(permission)
             resources[f"{logical_id}InvokePermission"]["Properties"]["FunctionName"] = {"Ref": logical_id}
+            doc.setdefault("Outputs", {})[f"{logical_id}Name"] = {"Value": {"Ref": logical_id}}
         props = resources[logical_id]["Properties"]
         props["Handler"] = groups.entry(group)
         props.update(sizing(stage, f"{group}_handler"))
