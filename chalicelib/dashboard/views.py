@@ -30,7 +30,7 @@ from chalicelib.web.route import request_id_of
 PRODUCTS = ("insight", "autopilot", "guardian")
 TITLES = {"insight": "Insight", "autopilot": "Autopilot", "guardian": "Guardian"}
 TYPES = {
-    "insight": ("analysis-results", "ml-training"),
+    "insight": ("analysis-results", "detector-error-signatures", "ml-training"),
     "autopilot": ("ledger", "snapshot", "recipe-trust", "run-history"),
     "guardian": ("test-results", "lighthouse-report", "accessibility-report"),
 }
@@ -449,7 +449,10 @@ def _insight(ctx: Ctx, view: dict[str, Any], items: list[dict[str, Any]]) -> dic
         related = [r for r in data.around(view_org(ctx), "insight", view, ()) if r["type"] != "analysis-results"]
     else:
         related = data.around(view_org(ctx), "insight", view, ("analysis-results",))
-    return {"cards": cards, "rows": rows, "pager": pager, "grouped": grouped, "per_file": per_file,
+    top_files = [(_cap(name, 200), n, render.url("insight", "runs", view["runId"], severity=severity, file=name[:300],
+                                               rule=rule_q, group="file"))
+                 for name, n in per_file.most_common(20)] if grouped else []
+    return {"cards": cards, "rows": rows, "pager": pager, "grouped": grouped, "per_file": per_file, "top_files": top_files,
             "f": {"severity": severity, "file": file_q, "rule": rule_q}, "severities": SEVERITIES,
             "related": [_row("insight", r) for r in related[:20]], "filtered_total": len(filtered)}
 

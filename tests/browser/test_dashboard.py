@@ -110,6 +110,8 @@ def test_insight_run_page(tab: Tab, world: World):
     page.goto(world.urls["analysis-results"] + "?group=file")
     groups = [g.inner_text() for g in page.locator("tr.group").all()]
     assert len(groups) == 3 and groups[0].startswith("src/api/orders.ts") and "(4 issues)" in groups[0]
+    top = page.locator("details.top-files li").all_inner_texts()
+    assert top[0].split() == ["src/api/orders.ts", "4"] and len(top) == 3
     # the auxiliary upload of the same analysis
     related = page.inner_text("section[aria-labelledby=rel-h]")
     assert "detector-error-signatures" in related and world.run_ids["detector-error-signatures"] in related
