@@ -203,7 +203,6 @@ def login_link_for(p: Principal, next_path: str | None) -> dict[str, Any]:
             "expires_in": sessions.LINK_SECONDS}
 
 
-
 def static(ctx: Ctx, name: str) -> Response:
     found = render.static(name, ctx.rid)
     if found is None:
