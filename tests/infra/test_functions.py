@@ -248,3 +248,26 @@ def test_each_scheduled_function_runs_from_a_fresh_interpreter(packaged, functio
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert isinstance(result, dict) and result, result
     assert result.get("ok", True) is not False and not result.get("failures"), result
+
+
+def test_the_api_functions_openapi_document_covers_every_group():
+    """The api function serves /v1/openapi.json: the contract of every function, not only its own routes."""
+    script = textwrap.dedent("""
+        import json
+        from chalicelib.functions.api import app
+        event = {"resource": "/v1/openapi.json", "path": "/v1/openapi.json", "httpMethod": "GET",
+                 "headers": {"Host": "api.example"}, "multiValueHeaders": {"Host": ["api.example"]},
+                 "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+                 "stageVariables": None, "body": None, "isBase64Encoded": False,
+                 "requestContext": {"resourcePath": "/v1/openapi.json", "httpMethod": "GET", "path": "/api/v1/openapi.json",
+                                    "requestId": "req-doc", "stage": "api", "apiId": "fresh", "identity": {"sourceIp": "203.0.113.9"}}}
+        reply = app(event, None)
+        print(json.dumps({"status": reply["statusCode"], "paths": sorted(json.loads(reply["body"])["paths"])}))
+    """)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1",
+           "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["status"] == 200
+    v1 = {path for path, _ in app_routes() if path.startswith("/v1/")}
+    assert set(seen["paths"]) == v1
