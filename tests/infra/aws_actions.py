@@ -210,11 +210,11 @@ def install() -> None:
     import importlib
 
     import boto3
+    import chalice.app
 
     from chalicelib import groups
     from chalicelib.store import clients
 
-    import chalice.app
     botocore.session.get_session = _hooked_get_session(botocore.session.get_session)
     boto3.DEFAULT_SESSION = None
     clients.reset()
