@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ import httpx
 import pytest
 
 from tests.cli.conftest import FIXTURE_WORKSPACE, ROOT, Cli
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")  # the browser is Debian's, never a download
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, no sandbox (root in CI), and nothing that reaches for the network on its own.
