@@ -80,7 +80,7 @@ def import_all() -> None:
 
 def build(*groups: str) -> Chalice:
     """A Chalice app serving ``groups`` (every group, the schedules and the worker when none is named)."""
-    from chalicelib.services.usage.meter import give_back_forbidden, meter_request
+    from chalicelib.services.usage.meter import give_back_refused, meter_request
     from chalicelib.web.envelope import error_envelope
     from chalicelib.web.route import AFTER_AUTH_HOOKS, ERROR_HOOKS
 
@@ -93,8 +93,8 @@ def build(*groups: str) -> Chalice:
     # metering counts every authenticated request, whichever function serves it
     if meter_request not in AFTER_AUTH_HOOKS:
         AFTER_AUTH_HOOKS.append(meter_request)
-    if give_back_forbidden not in ERROR_HOOKS:
-        ERROR_HOOKS.append(give_back_forbidden)
+    if give_back_refused not in ERROR_HOOKS:
+        ERROR_HOOKS.append(give_back_refused)
     return app
 
 

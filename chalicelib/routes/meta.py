@@ -28,7 +28,8 @@ def health(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "ok", "stage": get_settings().stage, "version": VERSION, "time": clock.iso()}
 
 
-@route(bp, "/v1/whoami", summary="The organization, key, scopes and plan behind the API key", response="chalicelib.models.keys:WhoAmI", tags=("meta",))
+@route(bp, "/v1/whoami", summary="The organization, key, scopes and plan behind the API key", response="chalicelib.models.keys:WhoAmI", tags=("meta",),
+       free=True)
 def whoami(ctx: RequestContext) -> WhoAmI:
     p = ctx.principal
     assert p is not None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Cron
 
 from chalicelib.lazy import lazy_module
-from chalicelib.services.usage.meter import give_back_forbidden, meter_request
+from chalicelib.services.usage.meter import give_back_refused, meter_request
 from chalicelib.web import RequestContext, route
 from chalicelib.web.route import AFTER_AUTH_HOOKS, ERROR_HOOKS
 
@@ -22,8 +22,8 @@ bp = Blueprint(__name__)
 
 if meter_request not in AFTER_AUTH_HOOKS:
     AFTER_AUTH_HOOKS.append(meter_request)
-if give_back_forbidden not in ERROR_HOOKS:
-    ERROR_HOOKS.append(give_back_forbidden)
+if give_back_refused not in ERROR_HOOKS:
+    ERROR_HOOKS.append(give_back_refused)
 
 
 def _plan(ctx: RequestContext) -> str:
@@ -32,13 +32,13 @@ def _plan(ctx: RequestContext) -> str:
 
 
 @route(bp, "/v1/usage", summary="Current period usage per metric, with limits and 80/90/100 % warnings",
-       scope="usage:read", response="chalicelib.models.usage:UsageView", tags=("usage",))
+       scope="usage:read", response="chalicelib.models.usage:UsageView", tags=("usage",), free=True)
 def get_usage(ctx: RequestContext) -> UsageView:
     return models.UsageView(**report.current(ctx.org_id, _plan(ctx)))
 
 
 @route(bp, "/v1/usage/history", summary="Usage of past periods (months=1..24, the current one included)",
-       scope="usage:read", query="chalicelib.models.usage:HistoryQuery", response="chalicelib.models.usage:UsageHistory", tags=("usage",))
+       scope="usage:read", query="chalicelib.models.usage:HistoryQuery", response="chalicelib.models.usage:UsageHistory", tags=("usage",), free=True)
 def get_usage_history(ctx: RequestContext, query: HistoryQuery) -> UsageHistory:
     return models.UsageHistory(**report.history(ctx.org_id, _plan(ctx), query.months))
 

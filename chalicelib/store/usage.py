@@ -159,6 +159,23 @@ def event_entry(org_id: str, event_id: str, metric: str, amount: int, at: str, t
     return transact.put(table_name("usage"), item, condition="attribute_not_exists(pk)")
 
 
+def operation_start_entry(org_id: str, event_id: str, at: int, expires: int) -> dict[str, Any]:
+    """A Put entry starting a metered operation (one request so far); cancels the transaction when
+    the operation is already under way (an unexpired marker)."""
+    item = {**event_key(org_id, event_id), "metric": "operation", "requests": 1, "at": at, "expiresAt": expires,
+            "ttl": expires}
+    return transact.put(table_name("usage"), item, condition="attribute_not_exists(pk) OR expiresAt <= :now",
+                        values={":now": at})
+
+
+def operation_join_entry(org_id: str, event_id: str, at: int, cap: int) -> dict[str, Any]:
+    """An Update entry adding one request to an operation under way; cancels the transaction when
+    there is none, it expired, or it already holds ``cap`` requests."""
+    return transact.update(table_name("usage"), event_key(org_id, event_id), "ADD requests :one",
+                           condition="attribute_exists(pk) AND expiresAt > :now AND requests < :cap",
+                           values={":one": 1, ":now": at, ":cap": cap})
+
+
 def forget_event_entry(org_id: str, event_id: str) -> dict[str, Any]:
     """A Delete entry for an event marker (absent is fine)."""
     return transact.delete(table_name("usage"), event_key(org_id, event_id))

@@ -58,6 +58,7 @@ class RouteSpec:
     errors: tuple[int, ...]
     metered: bool
     too_large_hint: str = ""  # appended to the 413 message (e.g. where larger bodies go)
+    free: bool = False  # rate-limited, but never counted as an API call (whoami, one's own usage)
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -135,6 +136,7 @@ def route(
     errors: tuple[int, ...] = (),
     metered: bool = True,
     too_large_hint: str = "",
+    free: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an endpoint. The handler is called as ``fn(ctx, [body], [query], **path_params)``."""
 
@@ -142,7 +144,7 @@ def route(
         spec = RouteSpec(
             path=path, method=method.upper(), name=fn.__name__, summary=summary, scope=scope,
             auth=auth_required, body_ref=body, query_ref=query, response_ref=response, status=status,
-            tags=tags, max_body=max_body, errors=errors, metered=metered, too_large_hint=too_large_hint,
+            tags=tags, max_body=max_body, errors=errors, metered=metered, too_large_hint=too_large_hint, free=free,
         )
         REGISTRY.append(spec)
 

@@ -87,6 +87,11 @@ def network_error(exc: httpx.HTTPError, url: str) -> CliError:
     return CliError(f"Cannot reach {url}: {reason}", retryable=True, code="network")
 
 
+# A 429 rate_limited whose Retry-After is at most this long is waited for (a few times) in place.
+RATE_LIMIT_MAX_WAIT = 60.0
+RATE_LIMIT_RETRIES = 3
+
+
 class ApiClient:
     """Thin wrapper over httpx.Client: auth header, JSON in and out, errors as CliError."""
 
@@ -117,12 +122,20 @@ class ApiClient:
         """Send a request; return the decoded JSON body (None when empty) or raise CliError."""
         if params:
             params = {k: v for k, v in params.items() if v is not None}
-        try:
-            response = self.http.request(method, path, json=json, params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise network_error(exc, self.settings.api_url) from None
-        if response.status_code >= 400:
-            raise error_from_response(response)
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                response = self.http.request(method, path, json=json, params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                raise network_error(exc, self.settings.api_url) from None
+            if response.status_code < 400:
+                break
+            error = error_from_response(response)
+            # The per-minute rate window frees up within a minute: wait for it here rather than queue.
+            wait = error.retry_after
+            if (error.code != "rate_limited" or wait is None or wait > RATE_LIMIT_MAX_WAIT
+                    or attempt == RATE_LIMIT_RETRIES):
+                raise error
+            time.sleep(max(wait, 0.5))
         if not response.content:
             return None
         try:

@@ -27,6 +27,7 @@ from odavl_cli.config import home, write_private_json
 
 INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire (before base64)
 PART_WORKERS = 10  # parts in flight at once (as boto3's s3transfer: 10 threads)
+OPERATION_HEADER = "Odavl-Operation-Id"
 
 
 @dataclass
@@ -41,18 +42,21 @@ class Upload:
     binary: bool = False
     content_type: str = "application/json"
     idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # Shared by every file of one `odavl <product> upload`: the server counts them as one API call.
+    operation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def to_queue(self) -> dict[str, Any]:
         return {"product": self.product, "type": self.type, "filePath": str(self.path), "projectId": self.project_id,
                 "metadata": self.metadata, "binary": self.binary, "contentType": self.content_type,
-                "idempotencyKey": self.idempotency_key}
+                "idempotencyKey": self.idempotency_key, "operationId": self.operation_id}
 
     @classmethod
     def from_queue(cls, item: dict[str, Any]) -> "Upload":
         return cls(product=item["product"], type=item["type"], path=Path(item["filePath"]),
                    project_id=item.get("projectId") or "default", metadata=item.get("metadata") or {},
                    binary=bool(item.get("binary")), content_type=item.get("contentType") or "application/json",
-                   idempotency_key=item.get("idempotencyKey") or str(uuid.uuid4()))
+                   idempotency_key=item.get("idempotencyKey") or str(uuid.uuid4()),
+                   operation_id=item.get("operationId") or str(uuid.uuid4()))
 
 
 @dataclass
@@ -108,6 +112,7 @@ class Transfer:
 
     # -- entry point -------------------------------------------------------------------------------
     def send(self, upload: Upload) -> Result:
+        self.client.http.headers[OPERATION_HEADER] = upload.operation_id
         data = read_file(upload.path)
         if upload.binary:
             return self.send_large(upload, data, upload.content_type)

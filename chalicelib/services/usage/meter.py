@@ -7,7 +7,8 @@ a scope check inside the handler (``<product>:write`` on the upload doors) gives
 
 A request carrying an ``Idempotency-Key`` also puts a marker in the same transaction: its retries
 find the marker and count in the key's rate window only, so an upload retried five times is one
-API call (and one analysis), as it is one result.
+API call (and one analysis), as it is one result. The requests of one upload operation (header
+``Odavl-Operation-Id``) count once the same way (DESIGN.md "Metering: what counts as an API call").
 """
 from __future__ import annotations
 
@@ -29,57 +30,85 @@ idempotency = lazy_module("chalicelib.services.idempotency")  # the upload doors
 CONFLICT_RETRIES = 3
 # How long a request's idempotency key keeps its retries from counting again.
 RETRY_MARK_TTL = timedelta(hours=24)
+# One upload operation (``odavl <product> upload``: the main result, its auxiliary files, its
+# screenshots, each through either door) is one API call: its requests carry one Operation-Id.
+OPERATION_HEADER = "Odavl-Operation-Id"
+OPERATION_PATHS = ("/v1/upload/", "/v1/uploads")
+OPERATION_TTL_SECONDS = 3600
+OPERATION_MAX_REQUESTS = 64
 QUOTA_HEADERS = ("X-Quota-Limit", "X-Quota-Remaining", "X-Quota-Reset", "RateLimit-Policy", "RateLimit")
 
 
 def meter_request(ctx: Any) -> None:
-    """Count one API call for ``ctx.principal``; 429 rate_limited / quota_exceeded when refused."""
+    """Count one API call for ``ctx.principal``; 429 rate_limited / quota_exceeded when refused.
+
+    Every request spends from the key's rate window. The monthly ``api_calls`` counter is not
+    touched by a retry of a counted request (same ``Idempotency-Key``) nor by a later request of an
+    upload operation already counted (same ``Odavl-Operation-Id``, at most OPERATION_MAX_REQUESTS
+    requests within OPERATION_TTL)."""
     if not ctx.spec.metered or ctx.principal is None:
         return
     p = ctx.principal
     now = clock.now()
     period = periods.period_of(now)
     limit = quota.limit_for(p.plan, Metric.API_CALLS)
-    items = [
-        ratelimit.rate_entry(p.key_id, p.plan, now),
-        store.counter_entry(p.org_id, Metric.API_CALLS.value, 1, limit, period),
-    ]
-    mark = _retry_mark(ctx.header("idempotency-key"))
-    if mark is not None:
-        items.append(store.event_entry(p.org_id, mark, Metric.API_CALLS.value, 1, clock.iso(now),
-                                       int((now + RETRY_MARK_TTL).timestamp())))
+    rate = ratelimit.rate_entry(p.key_id, p.plan, now)
+    counter = store.counter_entry(p.org_id, Metric.API_CALLS.value, 1, limit, period)
+    retry = _retry_mark(ctx.header("idempotency-key"))
+    operation = _operation_mark(ctx) if ctx.spec.path.startswith(OPERATION_PATHS) else None
+    stamp = int(now.timestamp())
+    counted = not ctx.spec.free
     attempt = 0
     while True:
+        items = [rate, counter] if counted else [rate]
+        retry_at = op_at = None
+        if counted and retry is not None:
+            retry_at = len(items)
+            items.append(store.event_entry(p.org_id, retry, Metric.API_CALLS.value, 1, clock.iso(now),
+                                           int((now + RETRY_MARK_TTL).timestamp())))
+        if operation is not None:
+            op_at = len(items)
+            items.append(store.operation_start_entry(p.org_id, operation, stamp, stamp + OPERATION_TTL_SECONDS)
+                         if counted else store.operation_join_entry(p.org_id, operation, stamp, OPERATION_MAX_REQUESTS))
         try:
             transact.write(items)
             break
         except transact.TransactionCancelled as exc:
             if exc.failed(0):
                 raise ratelimit.rate_error(p.key_id, p.plan, at=now) from None
-            if len(items) == 3 and exc.failed(2):
-                items, mark = items[:1], None  # a retry of a counted request: the rate window only
+            if retry_at is not None and exc.failed(retry_at):
+                counted, retry, operation = False, None, None  # a retry of a counted request: the rate window only
                 continue
-            if exc.failed(1):
+            if op_at is not None and exc.failed(op_at):
+                if counted:
+                    counted, retry = False, None  # the operation was counted by its first request: join it
+                else:
+                    counted, operation = True, None  # full or expired: this request counts on its own
+                continue
+            if counted and exc.failed(1):
                 raise quota.quota_error(p.org_id, p.plan, Metric.API_CALLS) from None
             if "TransactionConflict" not in exc.reasons or attempt == CONFLICT_RETRIES:
                 raise
             attempt += 1
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # another writer holds a counter; brief jitter
-    ctx.metered_mark = mark
-    ctx.metered_keys = [items_key(item) for item in items[:2]]
+    ctx.metered_mark = retry if counted else None
+    ctx.metered_operation = operation if counted else None
+    ctx.metered_keys = [items_key(counter)] if counted else []
     ctx.response_headers.update(success_headers(p.org_id, p.key_id, p.plan, limit, period, now))
 
 
-def give_back_forbidden(ctx: Any, exc: Any) -> None:
-    """Error hook: a request the handler refused with 403 counts nothing (rate window and api_calls)."""
+def give_back_refused(ctx: Any, exc: Any) -> None:
+    """Error hook: a request refused for its input (any 4xx) counts nothing in ``api_calls`` and leaves
+    no marker it made; the rate window keeps it (the rate limit sees every request)."""
     keys = getattr(ctx, "metered_keys", None)
-    if not keys or getattr(exc, "status", None) != 403:
+    status = getattr(exc, "status", 500)
+    if not keys or not 400 <= status < 500:
         return
     ctx.metered_keys = None
     entries = [store.give_back_entry(key) for key in keys]
-    mark = getattr(ctx, "metered_mark", None)
-    if mark is not None:
-        entries.append(store.forget_event_entry(ctx.principal.org_id, mark))
+    for mark in (getattr(ctx, "metered_mark", None), getattr(ctx, "metered_operation", None)):
+        if mark is not None:
+            entries.append(store.forget_event_entry(ctx.principal.org_id, mark))
     transact.write(entries)
     for name in QUOTA_HEADERS:
         ctx.response_headers.pop(name, None)
@@ -91,6 +120,14 @@ def _retry_mark(idempotency_key: str | None) -> str | None:
     if not idempotency_key or not idempotency.is_valid_key(idempotency_key):
         return None
     return "call:" + hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+def _operation_mark(ctx: Any) -> str | None:
+    """The event id of the request's upload operation (per key), or None without a usable header."""
+    value = ctx.header(OPERATION_HEADER.lower())
+    if not value or not idempotency.is_valid_key(value):
+        return None
+    return "op:" + hashlib.sha256(f"{ctx.principal.key_id}\n{value}".encode()).hexdigest()
 
 
 def items_key(item: dict[str, Any]) -> dict[str, str]:

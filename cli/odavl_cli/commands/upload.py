@@ -6,6 +6,7 @@ Once the API is unreachable the remaining files are queued without another attem
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,13 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
     queued: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     offline: CliError | None = None
+    operation_id = str(uuid.uuid4())  # every file of this command is one operation (one API call)
     with ApiClient(settings) as client:
         transfer = Transfer(client, err_console, wait_jobs=wait, show_progress=not as_json)
         for item in items:
             upload = Upload(product=item.product, type=item.type, path=item.path, project_id=project_id,
-                            metadata=item.metadata, binary=item.binary, content_type=item.content_type)
+                            metadata=item.metadata, binary=item.binary, content_type=item.content_type,
+                            operation_id=operation_id)
             quiet = silent and item.auxiliary
             if offline is None:
                 transfer.show_progress = not (as_json or quiet)

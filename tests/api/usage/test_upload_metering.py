@@ -60,7 +60,7 @@ def test_free_org_eleventh_analysis_is_429_with_headers_and_warning_100(client, 
     assert counters("tiny")["insight_analyses"] == 10
 
 
-def test_an_upload_past_the_product_quota_writes_nothing_but_its_metered_call(client, aws):
+def test_an_upload_past_the_product_quota_writes_nothing_but_its_metering(client, aws):
     from tests.api.usage.test_usage_api import aws_calls_during
 
     free = make_org("tiny", "free")
@@ -70,8 +70,10 @@ def test_an_upload_past_the_product_quota_writes_nothing_but_its_metered_call(cl
         calls = aws_calls_during(lambda: assert_error_shape(
             upload(client, free, "insight", "analysis-results", analysis(0), key="k0"), 429, "quota_exceeded"))
     writes = [c for c in calls if c.startswith("s3.") or c.split(".")[-1] in WRITES]
-    assert writes == ["dynamodb.TransactWriteItems"]  # the API call's conditional count; no payload, no run
+    # the API call's conditional count and, the answer being a 4xx, its give-back; no payload, no run
+    assert writes == ["dynamodb.TransactWriteItems", "dynamodb.TransactWriteItems"]
     assert counters("tiny")["insight_analyses"] == 10
+    assert counters("tiny").get("api_calls", 0) == 0  # a refused upload counts nothing
 
 
 def test_storage_gauge_follows_uploads_and_repeated_deletes(client, org):
@@ -102,7 +104,7 @@ def test_upload_refused_by_the_product_scope_counts_nothing(client, org):
     assert_error_shape(refused, 403)
     assert "X-Quota-Remaining" not in refused.headers
     assert counters("acme").get("api_calls", 0) == before
-    assert store.rate_used(secrets.parse(limited.key).key_id, periods.minute_of(NOV)) == 0
+    assert store.rate_used(secrets.parse(limited.key).key_id, periods.minute_of(NOV)) == 1  # the rate limit sees it
     # the request's idempotency mark went with it: once the key may write, the same key counts
     assert not [e for e in events("acme") if e["sk"].startswith("EVENT#call:")]
 

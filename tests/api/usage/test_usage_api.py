@@ -23,7 +23,7 @@ def calls(org_id: str, period: str = "2026-11") -> int:
 def test_metered_request_counts_once_and_carries_quota_headers(client, aws):
     free = make_org("tiny", "free")
     with clock.frozen(NOV):
-        response = client.http.get("/v1/whoami", headers=free.headers)
+        response = client.http.get("/v1/runs/insight", headers=free.headers)
     assert response.status_code == 200
     assert calls("tiny") == 1
     assert response.headers["X-Quota-Limit"] == "100"
@@ -36,9 +36,9 @@ def test_metered_request_counts_once_and_carries_quota_headers(client, aws):
 def test_unauthenticated_and_forbidden_answers_count_nothing(client, aws):
     free = make_org("tiny", "free")
     with clock.frozen(NOV):
-        assert client.http.get("/v1/whoami").status_code == 401
+        assert client.http.get("/v1/runs/insight").status_code == 401
         bad = {"Authorization": "Bearer odk_nope_nope"}
-        assert client.http.get("/v1/whoami", headers=bad).status_code == 401
+        assert client.http.get("/v1/runs/insight", headers=bad).status_code == 401
         # create a key without usage:read; its 403 counts nothing
         made = client.http.post("/v1/api-keys", headers=free.headers,
                                 body=json.dumps({"name": "ci", "scopes": ["insight:write"]}))
@@ -52,7 +52,7 @@ def test_monthly_api_quota_refuses_with_headers_and_one_refused_write(client, aw
     free = make_org("tiny", "free")
     with clock.frozen(NOV):
         store.consume("tiny", "api_calls", 100, 100, "2026-11")
-        response = client.http.get("/v1/whoami", headers=free.headers)
+        response = client.http.get("/v1/runs/insight", headers=free.headers)
     payload = assert_error_shape(response, 429, "quota_exceeded")
     assert payload["error"]["details"]["metric"] == "api_calls"
     for name in QUOTA_HEADERS:
@@ -70,9 +70,9 @@ def test_new_month_starts_at_zero_without_any_schedule(client, aws):
     free = make_org("tiny", "free")
     with clock.frozen(datetime(2026, 11, 30, 23, 59, 59, tzinfo=timezone.utc)):
         store.consume("tiny", "api_calls", 100, 100, "2026-11")
-        assert_error_shape(client.http.get("/v1/whoami", headers=free.headers), 429, "quota_exceeded")
+        assert_error_shape(client.http.get("/v1/runs/insight", headers=free.headers), 429, "quota_exceeded")
     with clock.frozen(datetime(2026, 12, 1, 0, 0, 0, tzinfo=timezone.utc)):
-        assert client.http.get("/v1/whoami", headers=free.headers).status_code == 200
+        assert client.http.get("/v1/runs/insight", headers=free.headers).status_code == 200
     assert calls("tiny", "2026-12") == 1
 
 
@@ -83,8 +83,8 @@ def test_rate_limit_per_key_per_minute(client, aws, monkeypatch):
     monkeypatch.setitem(PLANS, Plan.FREE, PlanLimits(limits=free.limits, requests_per_minute=3, retention_days=30))
     org = make_org("tiny", "free")
     with clock.frozen(NOV):
-        statuses = [client.http.get("/v1/whoami", headers=org.headers).status_code for _ in range(3)]
-        refused = client.http.get("/v1/whoami", headers=org.headers)
+        statuses = [client.http.get("/v1/runs/insight", headers=org.headers).status_code for _ in range(3)]
+        refused = client.http.get("/v1/runs/insight", headers=org.headers)
     assert statuses == [200, 200, 200]
     assert_error_shape(refused, 429, "rate_limited")
     assert refused.headers["Retry-After"] == "30"
@@ -92,7 +92,7 @@ def test_rate_limit_per_key_per_minute(client, aws, monkeypatch):
     assert refused.headers["RateLimit"] == "limit=3, remaining=0, reset=30"
     assert calls("tiny") == 3  # the refused request is not counted as an API call
     with clock.frozen(NOV.replace(minute=1)):
-        assert client.http.get("/v1/whoami", headers=org.headers).status_code == 200
+        assert client.http.get("/v1/runs/insight", headers=org.headers).status_code == 200
 
 
 def test_get_usage_shows_limits_percent_and_warnings(client, aws):
@@ -111,7 +111,8 @@ def test_get_usage_shows_limits_percent_and_warnings(client, aws):
     assert m["insight_analyses"] == {"used": 10, "limit": 10, "remaining": 0, "percent": 100.0, "warning": 100}
     assert m["autopilot_runs"]["warning"] == 80
     assert m["guardian_tests"]["warning"] == 80 and m["guardian_tests"]["percent"] == 80.0
-    assert m["api_calls"] == {"used": 1, "limit": 100, "remaining": 99, "percent": 1.0, "warning": None}
+    # reading one's own usage is never an API call
+    assert m["api_calls"] == {"used": 0, "limit": 100, "remaining": 100, "percent": 0.0, "warning": None}
     assert m["storage_bytes"]["used"] == 1024
 
 
@@ -230,14 +231,14 @@ def test_a_blocked_client_costs_one_refused_conditional_write(client, aws, monke
     org = make_org("tiny", "free")
     with clock.frozen(NOV):
         for _ in range(2):  # fills the minute window (and sets the key's last-used time)
-            assert client.http.get("/v1/whoami", headers=org.headers).status_code == 200
+            assert client.http.get("/v1/runs/insight", headers=org.headers).status_code == 200
         rate_blocked = writes_during(lambda: assert_error_shape(
-            client.http.get("/v1/whoami", headers=org.headers), 429, "rate_limited"))
+            client.http.get("/v1/runs/insight", headers=org.headers), 429, "rate_limited"))
     with clock.frozen(NOV.replace(second=50)):
         store.consume("tiny", "api_calls", 98, 100, "2026-11")
     with clock.frozen(NOV.replace(minute=1, second=10)):
         quota_blocked = writes_during(lambda: assert_error_shape(
-            client.http.get("/v1/whoami", headers=org.headers), 429, "quota_exceeded"))
+            client.http.get("/v1/runs/insight", headers=org.headers), 429, "quota_exceeded"))
     assert rate_blocked == ["dynamodb.TransactWriteItems"]
     assert quota_blocked == ["dynamodb.TransactWriteItems"]
 
@@ -248,19 +249,22 @@ def test_plan_change_takes_effect_on_the_next_request(client, aws):
     free = make_org("tiny", "free")
     with clock.frozen(NOV):
         store.consume("tiny", "api_calls", 100, 100, "2026-11")
-        assert_error_shape(client.http.get("/v1/whoami", headers=free.headers), 429, "quota_exceeded")
+        assert_error_shape(client.http.get("/v1/runs/insight", headers=free.headers), 429, "quota_exceeded")
         orgs.set_plan("tiny", "pro")
-        upgraded = client.http.get("/v1/usage", headers=free.headers)
+        upgraded = client.http.get("/v1/runs/insight", headers=free.headers)
+        view = client.http.get("/v1/usage", headers=free.headers)
     assert upgraded.status_code == 200
     assert upgraded.headers["X-Quota-Limit"] == "10000" and upgraded.headers["X-Quota-Remaining"] == "9899"
-    assert body(upgraded)["metrics"]["api_calls"]["used"] == 101
+    assert body(view)["metrics"]["api_calls"]["used"] == 101  # the refused call counted nothing
 
 
 def test_requests_either_side_of_midnight_utc_on_the_1st_land_in_different_periods(client, aws):
     free = make_org("tiny", "free")
     with clock.frozen(datetime(2026, 11, 30, 23, 59, 59, tzinfo=timezone.utc)):
+        client.http.get("/v1/runs/insight", headers=free.headers)
         last = body(client.http.get("/v1/usage", headers=free.headers))
     with clock.frozen(datetime(2026, 12, 1, 0, 0, 0, tzinfo=timezone.utc)):
+        client.http.get("/v1/runs/insight", headers=free.headers)
         first = body(client.http.get("/v1/usage", headers=free.headers))
     assert (last["period"], first["period"]) == ("2026-11", "2026-12")
     assert last["metrics"]["api_calls"]["used"] == 1 and first["metrics"]["api_calls"]["used"] == 1
