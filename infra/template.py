@@ -102,6 +102,8 @@ def _create_bucket(s3: Any, props: dict[str, Any], region: str) -> str:
                 for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
             ]},
         )
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]})
     if "LifecycleConfiguration" in props:
         rules = [
             {"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": ""},

@@ -57,6 +57,7 @@ def _attachment(org_id: str, blob: dict[str, Any], link: dict[str, Any]) -> dict
         "fileName": link.get("fileName", ""),
         "projectId": link.get("projectId") or "",
         "key": _key_of(org_id, blob),
+        **({"versionId": blob["versionId"]} if blob.get("versionId") else {}),
         "attachedAt": clock.iso(),
     }
 
@@ -133,7 +134,8 @@ def list_for_run(org_id: str, product: str, run_id: str) -> list[dict[str, Any]]
             "contentType": item["contentType"],
             "size": int(item["size"]),
             "attachedAt": item.get("attachedAt", ""),
-            "url": objects.presigned_get(_key_of(org_id, item), expires, name, item["contentType"]),
+            "url": objects.presigned_get(_key_of(org_id, item), expires, name, item["contentType"],
+                                         item.get("versionId")),
             "expiresIn": expires,
         })
     return found

@@ -78,6 +78,8 @@ def _record(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[
     }
     if session.get("fileExpiresAt"):
         record["expiresAt"] = session["fileExpiresAt"]
+    if session.get("versionId"):
+        record["versionId"] = session["versionId"]  # downloads serve exactly the verified bytes
     body = {"status": "completed", **view(record)}
     close = completion.completion_item(session, 200, body)
     gauge = metering.gauge_items(org_id, plan, AREA, record["contentType"], record["size"], 1)
@@ -149,7 +151,8 @@ def download_url(org_id: str, file_id: str, expires_in: int | None = None) -> di
     if record is None:
         raise _not_found(file_id)
     seconds = presign.expiry(expires_in, presign.STORAGE_MAX_EXPIRY)
-    url = objects.presigned_get(record["key"], seconds, record["fileName"], record["contentType"])
+    url = objects.presigned_get(record["key"], seconds, record["fileName"], record["contentType"],
+                                record.get("versionId"))
     return {"fileId": file_id, "url": url, "expiresIn": seconds, "expiresAt": presign.expires_at(seconds),
             "fileName": record["fileName"], "downloadCount": int(record.get("downloadCount", 0))}
 

@@ -58,6 +58,7 @@ def enqueue_ingest(
     compressed: bool,
     idempotency_key: str | None,
     upload_id: str,
+    s3_version_id: str | None = None,
 ) -> dict[str, Any]:
     """Queue the ingest of the staged object at ``s3_key``; returns the job view (status ``queued``).
 
@@ -85,6 +86,8 @@ def enqueue_ingest(
     }
     if idempotency_key:
         item["idempotencyKey"] = idempotency_key
+    if s3_version_id:
+        item["s3VersionId"] = s3_version_id  # the verified bytes; a later write to the key is not ingested
     store.put_job(item)
     _send(org_id, job_id)
     return view(item)
@@ -238,7 +241,7 @@ def back_off(receipt_handle: str, receive_count: int) -> None:
 
 def _run(job: dict[str, Any]) -> dict[str, Any]:
     """Read the staged object, decode it and ingest it; the ingest reply as a JSON-ready dict."""
-    staged = staging.read(job["s3Key"], get_settings().decompressed_max_bytes)
+    staged = staging.read(job["s3Key"], get_settings().decompressed_max_bytes, job.get("s3VersionId"))
     if job.get("compressed"):
         return _plain(_ingest_json(job, _gunzip(staged), gzipped=staged))
     return _plain(_ingest_json(job, staged))

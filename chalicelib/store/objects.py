@@ -139,7 +139,14 @@ def head(key: str) -> dict[str, Any] | None:
         "contentType": out.get("ContentType", ""),
         "etag": out.get("ETag", ""),
         "lastModified": out.get("LastModified"),
+        "versionId": _version(out),
     }
+
+
+def _version(out: dict[str, Any]) -> str | None:
+    """The answer's VersionId (None on an unversioned bucket, where S3 says "null")."""
+    version = out.get("VersionId")
+    return None if version in (None, "", "null") else str(version)
 
 
 def iter_chunks(key: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
@@ -153,8 +160,9 @@ class ObjectStream:
     read) and its bytes in chunks when iterated. A context manager: leaving it releases the connection,
     read to the end or not."""
 
-    def __init__(self, size: int, body: Any, chunk_size: int) -> None:
+    def __init__(self, size: int, body: Any, chunk_size: int, version_id: str | None = None) -> None:
         self.size, self._body, self._chunk_size = size, body, chunk_size
+        self.version_id = version_id  # the version these bytes are: what a record pins
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._body.iter_chunks(self._chunk_size))
@@ -169,26 +177,42 @@ class ObjectStream:
         self.close()
 
 
-def open_read(key: str, chunk_size: int = READ_CHUNK) -> ObjectStream:
-    """One GET of the object (size and bytes in one request). ObjectMissing when absent."""
+def open_read(key: str, chunk_size: int = READ_CHUNK, version_id: str | None = None) -> ObjectStream:
+    """One GET of the object (size and bytes in one request), of ``version_id`` when given (the
+    verified bytes, whatever was sent to the key since). ObjectMissing when absent."""
+    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    if version_id:
+        kwargs["VersionId"] = version_id
     try:
-        out = clients.s3().get_object(Bucket=_bucket(), Key=key)
+        out = clients.s3().get_object(**kwargs)
     except ClientError as exc:
-        if _missing(exc):
+        if _missing(exc) or exc.response["Error"]["Code"] in ("NoSuchVersion", "InvalidArgument"):
             raise ObjectMissing(key) from exc
         raise
-    return ObjectStream(int(out["ContentLength"]), out["Body"], chunk_size)
+    return ObjectStream(int(out["ContentLength"]), out["Body"], chunk_size, _version(out))
 
 
 def delete(key: str) -> None:
-    """Delete an object (absent is fine)."""
-    clients.s3().delete_object(Bucket=_bucket(), Key=key)
+    """Delete an object for good: every version stored at the key (the bucket is versioned so that a
+    record can pin the bytes it verified) and any delete marker. Absent is fine."""
+    s3, bucket = clients.s3(), _bucket()
+    listed = s3.list_object_versions(Bucket=bucket, Prefix=key)
+    doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+              for group in ("Versions", "DeleteMarkers") for v in listed.get(group, []) if v["Key"] == key]
+    if not doomed:
+        s3.delete_object(Bucket=bucket, Key=key)  # an unversioned bucket, or nothing there
+        return
+    for start in range(0, len(doomed), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True})
 
 
 def presigned_get(key: str, expires_in: int, file_name: str | None = None,
-                  content_type: str | None = None) -> str:
-    """A GET URL; with ``file_name`` the download carries Content-Disposition: attachment."""
+                  content_type: str | None = None, version_id: str | None = None) -> str:
+    """A GET URL (of ``version_id`` when given); with ``file_name`` the download carries
+    Content-Disposition: attachment."""
     params: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    if version_id:
+        params["VersionId"] = version_id
     if file_name:
         params["ResponseContentDisposition"] = content_disposition(file_name)
     if content_type:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
-from chalicelib.store import clients
+from chalicelib.store import clients, objects
 
 
 def payload_key(org_id: str, product: str, run_id: str) -> str:
@@ -33,5 +33,5 @@ def get(key: str) -> bytes | None:
 
 
 def delete(key: str) -> None:
-    """Remove a payload (no error when already gone)."""
-    clients.s3().delete_object(Bucket=get_settings().bucket, Key=key)
+    """Remove a payload, every version of it (no error when already gone)."""
+    objects.delete(key)

@@ -2,10 +2,12 @@
 bounded reads, so a job never holds more than the decompression cap in memory."""
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
-from chalicelib.store import clients
+from chalicelib.store import clients, objects
 
 
 class StagingMissing(Exception):
@@ -24,12 +26,16 @@ def staging_key(org_id: str, upload_id: str) -> str:
     return f"orgs/{org_id}/uploads/{upload_id}"
 
 
-def read(key: str, max_bytes: int) -> bytes:
-    """The object's bytes; StagingMissing if absent, StagingTooLarge past ``max_bytes``."""
+def read(key: str, max_bytes: int, version_id: str | None = None) -> bytes:
+    """The object's bytes (of ``version_id``, the verified version, when given); StagingMissing if
+    absent, StagingTooLarge past ``max_bytes``."""
+    kwargs: dict[str, Any] = {"Bucket": get_settings().bucket, "Key": key}
+    if version_id:
+        kwargs["VersionId"] = version_id
     try:
-        response = clients.s3().get_object(Bucket=get_settings().bucket, Key=key)
+        response = clients.s3().get_object(**kwargs)
     except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
+        if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound", "NoSuchVersion"):
             raise StagingMissing(key) from exc
         raise
     size = int(response.get("ContentLength") or 0)
@@ -43,5 +49,5 @@ def read(key: str, max_bytes: int) -> bytes:
 
 
 def delete(key: str) -> None:
-    """Remove the object (no error when it is already gone)."""
-    clients.s3().delete_object(Bucket=get_settings().bucket, Key=key)
+    """Remove the object, every version of it (no error when it is already gone)."""
+    objects.delete(key)

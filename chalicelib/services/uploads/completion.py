@@ -12,7 +12,7 @@ from chalicelib import clock
 from chalicelib.errors import Conflict, InvalidInput, UnsupportedMediaType
 from chalicelib.services import blobs
 from chalicelib.services.uploads import sessions
-from chalicelib.services.uploads.verify import VerificationFailed, verify
+from chalicelib.services.uploads.verify import VerificationFailed, Verified, verify
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
@@ -27,9 +27,12 @@ def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]]
     if session["status"] == "completed":
         return _stored(session)
     assemble(session, parts)
-    sha256 = check(session)
+    verified = check(session)
+    # Destinations record the verified version: a presigned POST used again later writes a new
+    # version that nothing serves or ingests.
+    session = {**session, "versionId": verified.version_id}
     try:
-        return _deliver(session, plan, sha256)
+        return _deliver(session, plan, verified.sha256)
     except AlreadyCompleted:
         return _stored(sessions.get(org_id, upload_id))
 
@@ -82,7 +85,7 @@ def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> Non
                            details={"uploadId": session["uploadId"]}) from None
 
 
-def check(session: dict[str, Any]) -> str:
+def check(session: dict[str, Any]) -> Verified:
     """Verify size, checksum (when declared) and type; on failure delete object and session, 4xx."""
     try:
         verified = verify(session["key"], int(session["size"]), session["contentType"], session.get("sha256") or None)
@@ -94,7 +97,7 @@ def check(session: dict[str, Any]) -> str:
         error = UnsupportedMediaType if exc.code == "type_mismatch" else InvalidInput
         raise error(exc.message + " The object was deleted; start a new upload.", code=exc.code,
                     details=exc.details) from exc
-    return verified.sha256
+    return verified
 
 
 def _deliver(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:
@@ -121,6 +124,8 @@ def _to_blob(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict
             "contentType": session["contentType"], "product": session["product"], "runId": session["runId"]}
     close = completion_item(session, 200, body)
     blob = {"sha256": sha256, "size": int(session["size"]), "contentType": session["contentType"]}
+    if session.get("versionId"):
+        blob["versionId"] = session["versionId"]
     try:
         kept = blobs.store_new(org_id, plan, session["key"], blob, link, [close])  # or attaches to the stored one
     except transact.TransactionCancelled as exc:
@@ -140,7 +145,7 @@ def _to_ingest(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, di
         project_id=session.get("projectId") or "", metadata=json.loads(session.get("metadataJson") or "{}"),
         s3_key=session["key"], size=int(session["size"]), sha256=sha256,
         compressed=session["contentType"] == "application/gzip", idempotency_key=f"upload:{session['uploadId']}",
-        upload_id=session["uploadId"],
+        upload_id=session["uploadId"], s3_version_id=session.get("versionId"),
     )
     body = {"status": "queued", "uploadId": session["uploadId"], "jobId": job["jobId"], "job": job}
     if not file_store.complete_session(session["orgId"], session["uploadId"], {**body, "httpStatus": 202}, clock.iso()):

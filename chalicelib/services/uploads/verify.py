@@ -47,6 +47,7 @@ class VerificationFailed(Exception):
 class Verified:
     size: int
     sha256: str
+    version_id: str | None = None  # the object version that was read: what records pin
 
 
 def matches_type(content_type: str, head: bytes) -> bool:
@@ -69,6 +70,7 @@ def verify(key: str, size: int, content_type: str, sha256: str | None = None) ->
     One pass over one GET: the answer's length settles a wrong size before any byte is read, then
     the same stream feeds the type sniff and the SHA-256 (hashlib releases the GIL on big chunks)."""
     with objects.open_read(key, READ_CHUNK) as stream:
+        version_id = stream.version_id
         if stream.size != size:
             raise VerificationFailed("size_mismatch", f"The object has {stream.size} bytes, {size} were declared.",
                                      {"declared": size, "actual": stream.size})
@@ -89,7 +91,7 @@ def verify(key: str, size: int, content_type: str, sha256: str | None = None) ->
     if sha256 is not None and actual != sha256.lower():
         raise VerificationFailed("checksum_mismatch", "The object's SHA-256 differs from the declared one.",
                                  {"declared": sha256.lower(), "actual": actual})
-    return Verified(size=total, sha256=actual)
+    return Verified(size=total, sha256=actual, version_id=version_id)
 
 
 def _early_type_ok(content_type: str, head: bytes) -> bool:

@@ -24,7 +24,7 @@ def test_a_delete_cut_off_after_its_transaction_is_finished_by_retention(client,
     gone = _guardian_run(client, org, "tr-gone", NOW - timedelta(minutes=30), [SHOT_OWN, SHOT_SHARED])
     kept = _guardian_run(client, org, "tr-kept", NOW - timedelta(minutes=30), [SHOT_SHARED])
     item = run_store.get("acme", "guardian", gone)
-    with clock.frozen(NOW - timedelta(minutes=20)), armed(Fault("s3", "DeleteObject", 1)):
+    with clock.frozen(NOW - timedelta(minutes=20)), armed(Fault("s3", "DeleteObjects", 1)):
         reply = client.http.delete(f"/v1/runs/guardian/{gone}", headers=org.headers)
     assert reply.status_code == 200, reply.body  # the run is deleted; what it owned waits
     assert run_store.get("acme", "guardian", gone) is None
