@@ -56,7 +56,10 @@ S3_ACTIONS: dict[str, tuple[str, bool]] = {
     "ListObjectsV2": ("s3:ListBucket", False),
     "HeadBucket": ("s3:ListBucket", False),
     "ListMultipartUploads": ("s3:ListBucketMultipartUploads", False),
+    "ListObjectVersions": ("s3:ListBucketVersions", False),
 }
+VERSIONED = {"s3:GetObject": "s3:GetObjectVersion", "s3:DeleteObject": "s3:DeleteObjectVersion",
+             "s3:GetObjectTagging": "s3:GetObjectVersionTagging"}
 SQS_BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
              "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
 TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
@@ -103,12 +106,16 @@ def actions_of(service: str, operation: str, params: dict[str, Any]) -> set[tupl
         return _dynamodb(operation, params)
     if service == "s3":
         action, on_object = S3_ACTIONS.get(operation, (f"s3:{operation}", "Key" in params))
+        versioned = "VersionId" in params or any("VersionId" in o for o in (params.get("Delete") or {}).get("Objects", []))
+        if versioned and action in VERSIONED:
+            action = VERSIONED[action]  # a request naming a version needs the *Version action
         bucket = logical(str(params.get("Bucket", "*")))
         pairs = {(action, f"{bucket}/*" if on_object else bucket)}
         if operation == "CopyObject":
             source = params.get("CopySource")
             src_bucket = source.get("Bucket") if isinstance(source, dict) else str(source).lstrip("/").split("/")[0]
-            pairs.add(("s3:GetObject", f"{logical(str(src_bucket))}/*"))
+            src_versioned = (isinstance(source, dict) and "VersionId" in source) or "versionId=" in str(source)
+            pairs.add(("s3:GetObjectVersion" if src_versioned else "s3:GetObject", f"{logical(str(src_bucket))}/*"))
         return pairs
     if service == "sqs":
         queue = params.get("QueueName") or str(params.get("QueueUrl", "*")).rstrip("/").rsplit("/", 1)[-1]
