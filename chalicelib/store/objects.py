@@ -206,6 +206,32 @@ def delete(key: str) -> None:
         s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True})
 
 
+def list_versions(prefix: str, after: dict[str, str] | None, limit: int) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """One page of the object versions (and delete markers) under ``prefix``, after the cursor
+    ``after``: ([{key, versionId, size, lastModified, marker}], the next cursor or None at the end)."""
+    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Prefix": prefix, "MaxKeys": max(1, min(limit, 1000))}
+    if after:
+        # Keys only: the cursor's own versions may be deleted by now, and a version marker must exist.
+        # A key whose versions straddle two pages has the rest looked at on the next round.
+        kwargs["KeyMarker"] = after["key"]
+    page = clients.s3().list_object_versions(**kwargs)
+    found = [{"key": v["Key"], "versionId": v.get("VersionId"), "size": int(v.get("Size", 0)),
+              "lastModified": v.get("LastModified"), "marker": group == "DeleteMarkers"}
+             for group in ("Versions", "DeleteMarkers") for v in page.get(group, [])]
+    found.sort(key=lambda v: (v["key"], v["lastModified"] is None, v["lastModified"]))
+    if not page.get("IsTruncated"):
+        return found, None
+    return found, {"key": page.get("NextKeyMarker") or (found[-1]["key"] if found else "")}
+
+
+def delete_version(key: str, version_id: str | None) -> None:
+    """Delete one version of an object for good (the current object on an unversioned bucket)."""
+    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    if version_id and version_id != "null":
+        kwargs["VersionId"] = version_id
+    clients.s3().delete_object(**kwargs)
+
+
 def presigned_get(key: str, expires_in: int, file_name: str | None = None,
                   content_type: str | None = None, version_id: str | None = None) -> str:
     """A GET URL (of ``version_id`` when given); with ``file_name`` the download carries

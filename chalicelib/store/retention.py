@@ -48,3 +48,21 @@ def delete_if_expired(name: str, key: dict[str, Any], now_epoch: int) -> bool:
             return False
         raise
     return True
+
+
+_CURSOR_KEY = {"pk": "MAINTENANCE", "sk": "CURSOR#"}
+
+
+def get_cursor(name: str) -> dict[str, Any] | None:
+    """Where the sweep ``name`` stopped in its last pass (None: start at the beginning)."""
+    item = table("usage").get_item(Key={"pk": _CURSOR_KEY["pk"], "sk": _CURSOR_KEY["sk"] + name}).get("Item")
+    return dict(item["cursor"]) if item and item.get("cursor") else None
+
+
+def put_cursor(name: str, cursor: dict[str, Any] | None) -> None:
+    """Remember where the sweep ``name`` goes on next time (None: it read everything; start over)."""
+    key = {"pk": _CURSOR_KEY["pk"], "sk": _CURSOR_KEY["sk"] + name}
+    if cursor is None:
+        table("usage").delete_item(Key=key)
+    else:
+        table("usage").put_item(Item={**key, "cursor": cursor})

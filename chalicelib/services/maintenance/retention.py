@@ -1,6 +1,7 @@
 """Daily data retention: runs past their organization's plan retention (with the S3 objects only
 they use, the storage gauge going down), expired files, multipart uploads abandoned for over a
-day, finished jobs older than seven days and expired idempotency records.
+day, finished jobs older than seven days, expired idempotency records, and objects no record
+refers to (``orphans``).
 
 Every step works in bounded batches and re-queries what is left on each pass, so there is no
 checkpoint to lose: a crash half way leaves a smaller job for the next run, and a run that meets
@@ -62,12 +63,14 @@ class RetentionReport:
     idempotency_deleted: int = 0
     cleanups_finished: int = 0
     cleanup_bytes_freed: int = 0
+    orphans_deleted: int = 0
+    orphan_bytes_freed: int = 0
     complete: bool = True
     failures: list[str] = field(default_factory=list)
 
     @property
     def bytes_freed(self) -> int:
-        return self.run_bytes_freed + self.file_bytes_freed + self.cleanup_bytes_freed
+        return self.run_bytes_freed + self.file_bytes_freed + self.cleanup_bytes_freed + self.orphan_bytes_freed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,7 @@ class RetentionReport:
             "jobsDeleted": self.jobs_deleted,
             "idempotencyDeleted": self.idempotency_deleted,
             "cleanupsFinished": self.cleanups_finished,
+            "orphansDeleted": self.orphans_deleted,
             "bytesFreed": self.bytes_freed,
             "complete": self.complete,
             "failures": self.failures,
@@ -211,6 +215,19 @@ def purge_idempotency(now: datetime, budget: Budget, report: RetentionReport) ->
     return _drain(step, budget)
 
 
+def purge_orphans(now: datetime, budget: Budget, report: RetentionReport) -> bool:
+    """Object versions no record refers to (older than a day), read on from the last pass's place."""
+    from chalicelib.services.maintenance import orphans
+
+    def step(limit: int) -> int:
+        deleted, freed, reached_end = orphans.sweep(now, limit)
+        report.orphans_deleted += deleted
+        report.orphan_bytes_freed += freed
+        return 0 if reached_end else limit  # a page that ended the bucket: this pass is done
+
+    return _drain(step, budget)
+
+
 STEPS: tuple[tuple[str, Callable[[datetime, Budget, RetentionReport], bool]], ...] = (
     ("cleanups", finish_cleanups),
     ("runs", purge_runs),
@@ -218,6 +235,7 @@ STEPS: tuple[tuple[str, Callable[[datetime, Budget, RetentionReport], bool]], ..
     ("uploads", abort_uploads),
     ("jobs", purge_jobs),
     ("idempotency", purge_idempotency),
+    ("orphans", purge_orphans),
 )
 
 
@@ -262,6 +280,7 @@ def _report(report: RetentionReport) -> None:
             "jobs": report.jobs_deleted,
             "idempotency": report.idempotency_deleted,
             "cleanups": report.cleanups_finished,
+            "orphans": report.orphans_deleted,
             "bytes_freed": report.bytes_freed,
             "complete": report.complete,
             "failures": len(report.failures),

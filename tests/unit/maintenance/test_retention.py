@@ -112,7 +112,7 @@ def test_one_summary_line_with_counts(aws, caplog):
     with caplog.at_level(logging.INFO, logger="odavl-cloud"), clock.frozen(NOW):
         retention.run_retention(steps=("idempotency", "jobs"))
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retention:")]
-    assert lines == ["retention: runs=0 files=0 uploads=0 jobs=0 idempotency=3 cleanups=0 bytes_freed=0 complete=True failures=0"]
+    assert lines == ["retention: runs=0 files=0 uploads=0 jobs=0 idempotency=3 cleanups=0 orphans=0 bytes_freed=0 complete=True failures=0"]
 
 
 def test_a_failing_step_does_not_stop_the_others(aws, capsys):
