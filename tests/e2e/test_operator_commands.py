@@ -67,3 +67,16 @@ def test_an_organization_cannot_revoke_its_last_admin_key_and_an_operator_can_mi
 
     unknown = admin(stack, "create-key", "no-such-org-here")
     assert unknown.returncode == 1 and "no-such-org-here" in unknown.stderr
+
+
+def test_the_readme_shows_the_line_make_serve_prints_and_its_own_design_document() -> None:
+    from infra.local_stack import LocalStack
+
+    readme = (ROOT / "README.md").read_text()
+    printed = LocalStack(moto_port=5000, api_port=8000).operator_exports()
+    assert printed in readme.splitlines()
+    assert "(docs/DESIGN.md)" in readme and "../shared" not in readme
+    design = (ROOT / "docs" / "DESIGN.md").read_text()
+    for section in ("## Layout", "## Flows", "## HTTP contract", "## Metering", "## Run summaries and their bounds",
+                    "## Verified bytes and orphans", "## The local stack and operator commands"):
+        assert section in design, section
