@@ -29,8 +29,8 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
 
 
 def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence[Series],
-               y_max: float | None = None, unit: str = "") -> Markup:
-    """A line chart, oldest run on the left; ``labels`` name the runs on the x axis."""
+               y_max: float | None = None, unit: str = "", noun: str = "runs") -> Markup:
+    """A line chart, oldest on the left; ``labels`` name the runs (or months: ``noun``) on the x axis."""
     width, height, left, right, top, bottom = 640, 240, 48, 130, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
@@ -46,7 +46,7 @@ def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequenc
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d"'
            f' xmlns="http://www.w3.org/2000/svg">',
            f'<title id="{chart_id}-t">{escape(title)}</title>',
-           f'<desc id="{chart_id}-d">{escape(_describe(labels, series, unit))}</desc>']
+           f'<desc id="{chart_id}-d">{escape(_describe(labels, series, unit, noun))}</desc>']
     for step in range(5):
         value = top_value * step / 4
         y = y_of(value)
@@ -110,6 +110,19 @@ def gauge(score: float | None, label: str) -> Markup:
         f' <span class="gauge-word">({word})</span></figcaption></figure>')
 
 
+def bar(percent: float, level: str, label: str) -> Markup:
+    """A quota bar (0-100 % filled) whose accessible name says the figures and the warning in words;
+    the level (ok, w80, w90, w100, unlimited) picks the colour, and the page prints the same words."""
+    width, height = 400, 18
+    filled = width * max(0.0, min(percent, 100.0)) / 100
+    ticks = "".join(f'<line x1="{width * t / 100:.0f}" x2="{width * t / 100:.0f}" y1="0" y2="{height}" class="tick"/>'
+                    for t in (80, 90))
+    return Markup(f'<svg class="bar bar-{escape(level)}" viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
+                  f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+                  f'<rect class="track" x="0" y="0" width="{width}" height="{height}" rx="4"/>'
+                  f'<rect class="fill" x="0" y="0" width="{filled:.1f}" height="{height}" rx="4"/>{ticks}</svg>')
+
+
 def _nice(value: float) -> float:
     """An axis top that divides into four round steps (4, 8, 20, 40, 100, ...)."""
     step = 1.0
@@ -122,9 +135,9 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
-def _describe(labels: Sequence[str], series: Sequence[Series], unit: str) -> str:
+def _describe(labels: Sequence[str], series: Sequence[Series], unit: str, noun: str = "runs") -> str:
     parts = []
     for s in series:
         last = next((v for v in reversed(s.values) if v is not None), None)
         parts.append(f"{s.name}: latest {_fmt(last)}{unit}" if last is not None else f"{s.name}: no data")
-    return f"{len(labels)} runs. " + "; ".join(parts) + ". The table below lists every value."
+    return f"{len(labels)} {noun}. " + "; ".join(parts) + ". The table below lists every value."

@@ -72,7 +72,7 @@ def env() -> Environment:
                                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                           auto_reload=False)
                 environment.globals.update(asset=asset_url, url=url)
-                environment.filters.update(duration=duration, pct=pct, num=num, when=when)
+                environment.filters.update(duration=duration, pct=pct, num=num, when=when, size=size)
                 _env = environment
     return _env
 
@@ -95,6 +95,18 @@ def pct(value: Any) -> str:
 
 def num(value: Any) -> str:
     return "—" if not isinstance(value, (int, float)) or isinstance(value, bool) else f"{value:,}"
+
+
+def size(n: Any) -> str:
+    """Bytes for people (binary units, as the plan limits count them): 512 B, 1.5 KiB, 10.0 GiB."""
+    if not isinstance(n, (int, float)) or isinstance(n, bool):
+        return "—"
+    value, unit = float(n), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            break
+        value /= 1024
+    return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 def when(iso: Any) -> str:
@@ -120,12 +132,14 @@ def s3_origin() -> str:
 
 def security_headers(request_id: str) -> dict[str, str]:
     csp = ("default-src 'none'; script-src 'self'; style-src 'self'; "
-           f"img-src 'self' data: {s3_origin()}; form-action 'self'; frame-ancestors 'none'; "
+           f"img-src 'self' data: {s3_origin()}; form-action 'self' {s3_origin()}; frame-ancestors 'none'; "
            "base-uri 'none'; connect-src 'self'")
     return {
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        # same-origin: the dashboard's own form posts carry their Origin (no-referrer would send "null"),
+        # nothing leaves for other sites
+        "Referrer-Policy": "same-origin",
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",

@@ -53,6 +53,71 @@ def dashboard_static(name: str) -> Response:
     return _page("static", name=name)
 
 
+@bp.route("/dashboard/usage", methods=["GET"])
+def dashboard_usage() -> Response:
+    return _page("usage")
+
+
+@bp.route("/dashboard/keys", methods=["GET"])
+def dashboard_keys() -> Response:
+    return _page("keys")
+
+
+@bp.route("/dashboard/keys", methods=["POST"], content_types=FORMS)
+def dashboard_create_key() -> Response:
+    return _page("create_key")
+
+
+@bp.route("/dashboard/keys/{keyId}/revoke", methods=["GET"])
+def dashboard_revoke_form(keyId: str) -> Response:
+    return _page("revoke_form", key_id=keyId)
+
+
+@bp.route("/dashboard/keys/{keyId}/revoke", methods=["POST"], content_types=FORMS)
+def dashboard_revoke_key(keyId: str) -> Response:
+    return _page("revoke_key", key_id=keyId)
+
+
+@bp.route("/dashboard/storage", methods=["GET"])
+def dashboard_storage() -> Response:
+    return _page("storage")
+
+
+@bp.route("/dashboard/storage/{fileId}/download", methods=["POST"], content_types=FORMS)
+def dashboard_download_file(fileId: str) -> Response:
+    return _page("download_file", file_id=fileId)
+
+
+@bp.route("/dashboard/storage/{fileId}/delete", methods=["GET"])
+def dashboard_delete_form(fileId: str) -> Response:
+    return _page("delete_form", file_id=fileId)
+
+
+@bp.route("/dashboard/storage/{fileId}/delete", methods=["POST"], content_types=FORMS)
+def dashboard_delete_file(fileId: str) -> Response:
+    return _page("delete_file", file_id=fileId)
+
+
+@bp.route("/dashboard/jobs", methods=["GET"])
+def dashboard_jobs() -> Response:
+    return _page("jobs")
+
+
+@bp.route("/dashboard/jobs/{jobId}", methods=["GET"])
+def dashboard_job(jobId: str) -> Response:
+    return _page("job", job_id=jobId)
+
+
+@bp.route("/dashboard/jobs/{jobId}/retry", methods=["POST"], content_types=FORMS)
+def dashboard_retry_job(jobId: str) -> Response:
+    return _page("retry_job", job_id=jobId)
+
+
+@bp.route("/dashboard/jobs/{jobId}/cancel", methods=["POST"], content_types=FORMS)
+def dashboard_cancel_job(jobId: str) -> Response:
+    return _page("cancel_job", job_id=jobId)
+
+
 @bp.route("/dashboard/{product}/runs", methods=["GET"])
 def dashboard_runs(product: str) -> Response:
     return _page("runs", product=product)

@@ -193,6 +193,8 @@ def logout(ctx: Ctx) -> Response:
     found = sessions.read(ctx.cookies.get(sessions.COOKIE))
     if found is not None and not sessions.csrf_ok(found, form.get("csrf")):
         raise Forbidden("The sign-out form is not this session's. Reload the page and sign out again.")
+    if found is not None and account.foreign_origin(ctx):
+        raise Forbidden("The sign-out form was not sent from the dashboard's own pages. Sign out from its button.")
     return render.redirect(render.url("login", out="1"), ctx.rid, [sessions.cookie(sessions.COOKIE, "", 0)])
 
 
@@ -654,3 +656,7 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "overview": overview, "login_form": login_form, "login": login, "login_link": login_link, "logout": logout,
     "static": static, "runs": runs, "run": run, "screenshot": screenshot,
 }
+
+from chalicelib.dashboard import account  # noqa: E402  (the account pages build on the helpers above)
+
+VIEWS.update(account.VIEWS)
