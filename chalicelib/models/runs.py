@@ -28,6 +28,10 @@ class RunDetailQuery(ApiModel):
     page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=200)
+    severity: str | None = Field(default=None, max_length=40, description="insight: only issues of this severity")
+    file: str | None = Field(default=None, max_length=1024, description="insight: only issues of this file")
+    rule: str | None = Field(default=None, max_length=200, description="insight: only issues of this rule (code)")
+    status: str | None = Field(default=None, max_length=40, description="guardian: only tests of this status")
 
 
 class RunView(ApiResponse):

@@ -32,7 +32,9 @@ def list_runs(ctx: RequestContext, query: RunListQuery, product: str) -> RunList
 @route(bp, "/v1/runs/{product}/{runId}", summary="One run: summary, paged issues/tests, attachment download URLs",
        scope="runs:read", query="chalicelib.models.runs:RunDetailQuery", response="chalicelib.models.runs:RunDetail", tags=("runs",))
 def get_run(ctx: RequestContext, query: RunDetailQuery, product: str, runId: str) -> RunDetail:
-    detail = runs.run_detail(ctx.org_id, product, runId, page=query.page, page_size=query.page_size, cursor=query.cursor)
+    detail = runs.run_detail(ctx.org_id, product, runId, page=query.page, page_size=query.page_size, cursor=query.cursor,
+                             filters={"severity": query.severity, "file": query.file, "rule": query.rule,
+                                      "status": query.status})
     return models.RunDetail.model_validate(detail)
 
 

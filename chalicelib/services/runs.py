@@ -67,11 +67,15 @@ def get_run(org_id: str, product: str, run_id: str) -> dict[str, Any]:
 
 
 def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_size: int = 50,
-               cursor: str | None = None) -> dict[str, Any]:
-    """One run: its summary, a page of its payload's items, and its attachments with download URLs."""
+               cursor: str | None = None, filters: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """One run: its summary, a page of its payload's items (those matching ``filters``: severity,
+    file, rule, status), and its attachments with download URLs."""
     item = get_run(org_id, product, run_id)
     offset = _decode_offset(cursor) if cursor else (page - 1) * page_size
     kind, all_items = SUMMARIZERS[product].items(item["type"], _payload(item))
+    wanted = {k: v for k, v in (filters or {}).items() if v}
+    if wanted:
+        all_items = [i for i in all_items if isinstance(i, dict) and _matches(i, wanted)]
     chunk = all_items[offset:offset + page_size]
     end = offset + len(chunk)
     return {
@@ -80,6 +84,16 @@ def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_si
         "attachments": attachments(org_id, product, item),
         "reports": reports(org_id, product, item),
     }
+
+
+# Where each item filter looks in an item (issues: severity, file, code; tests: status or outcome).
+_FILTER_FIELDS = {"severity": ("severity",), "file": ("file",), "rule": ("code", "ruleId", "rule"),
+                  "status": ("status", "outcome")}
+
+
+def _matches(item: dict[str, Any], wanted: dict[str, str]) -> bool:
+    return all(any(str(item.get(f)) == value for f in _FILTER_FIELDS[name] if item.get(f) is not None)
+               for name, value in wanted.items())
 
 
 def delete_run(org_id: str, product: str, run_id: str) -> int:

@@ -10,6 +10,7 @@ import httpx
 
 from odavl_cli import __version__
 from odavl_cli.config import Settings
+from odavl_cli.exits import ExitStatus
 
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 
@@ -18,7 +19,8 @@ class CliError(Exception):
     """A failure to show the user in one line; ``exit_code`` is what the process exits with."""
 
     def __init__(self, message: str, *, retryable: bool = False, status: int | None = None,
-                 code: str | None = None, retry_after: float | None = None, exit_code: int = 1) -> None:
+                 code: str | None = None, retry_after: float | None = None,
+                 exit_code: int = ExitStatus.FAILED) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
@@ -33,7 +35,8 @@ class CliError(Exception):
 
 class NotLoggedIn(CliError):
     def __init__(self) -> None:
-        super().__init__("Not logged in: run `odavl login --api-key <key>` or set ODAVL_API_KEY.", exit_code=2)
+        super().__init__("Not logged in: run `odavl login --api-key <key>` or set ODAVL_API_KEY.",
+                         exit_code=ExitStatus.NOT_LOGGED_IN)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -56,6 +59,9 @@ def error_from_response(response: httpx.Response) -> CliError:
         if isinstance(err, dict):
             code = err.get("code")
             message = str(err.get("message") or message)
+            said = describe_details(err.get("details"))
+            if said:
+                message = f"{message.rstrip('.')}: {said}"
         elif isinstance(payload, dict) and status in (403, 404) and "Authorization" in str(payload.get("message", "")):
             # API Gateway (and chalice local) answer an unknown route this way, echoing the header.
             request = response.request
@@ -73,6 +79,35 @@ def error_from_response(response: httpx.Response) -> CliError:
         f"{message} ({label})", retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
         code=code, retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+MAX_DETAILS = 3
+
+
+def describe_details(details: Any) -> str:
+    """The first few things the server's ``details`` say, in one readable line: validation errors
+    as ``field: problem``, then lists such as the allowed values, then other simple facts."""
+    if not isinstance(details, dict) or not details:
+        return ""
+    said: list[str] = []
+    errors = details.get("errors")
+    if isinstance(errors, list):
+        for error in errors[:MAX_DETAILS]:
+            if isinstance(error, dict):
+                where = ".".join(str(p) for p in error.get("loc") or [] if str(p) not in ("body", "query"))
+                said.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+        extra = int(details.get("errorCount") or len(errors)) - min(len(errors), MAX_DETAILS)
+        if extra > 0:
+            said.append(f"and {extra} more")
+    for name, value in details.items():
+        if name in ("errors", "errorCount") or len(said) >= MAX_DETAILS + 1:
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
+            shown = ", ".join(str(v) for v in value[:8]) + (", ..." if len(value) > 8 else "")
+            said.append(f"{name}: {shown}")
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool) and name not in ("requestId",):
+            said.append(f"{name}: {value}")
+    return "; ".join(said)
 
 
 def _redact(message: str) -> str:

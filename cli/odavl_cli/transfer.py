@@ -44,6 +44,8 @@ class Upload:
     idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
     # Shared by every file of one `odavl <product> upload`: the server counts them as one API call.
     operation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # Where the bytes are read from when not ``path``: the queue's snapshot of the file as it was queued.
+    data_path: Path | None = None
 
     def to_queue(self) -> dict[str, Any]:
         return {"product": self.product, "type": self.type, "filePath": str(self.path), "projectId": self.project_id,
@@ -56,7 +58,8 @@ class Upload:
                    project_id=item.get("projectId") or "default", metadata=item.get("metadata") or {},
                    binary=bool(item.get("binary")), content_type=item.get("contentType") or "application/json",
                    idempotency_key=item.get("idempotencyKey") or str(uuid.uuid4()),
-                   operation_id=item.get("operationId") or str(uuid.uuid4()))
+                   operation_id=item.get("operationId") or str(uuid.uuid4()),
+                   data_path=Path(item["snapshotPath"]) if item.get("snapshotPath") else None)
 
 
 @dataclass
@@ -113,7 +116,7 @@ class Transfer:
     # -- entry point -------------------------------------------------------------------------------
     def send(self, upload: Upload) -> Result:
         self.client.http.headers[OPERATION_HEADER] = upload.operation_id
-        data = read_file(upload.path)
+        data = read_file(upload.data_path or upload.path)
         if upload.binary:
             return self.send_large(upload, data, upload.content_type)
         compressed = gzip.compress(data, compresslevel=6, mtime=0)

@@ -5,7 +5,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.table import Table
 
 from odavl_cli.client import ApiClient, CliError
 from odavl_cli.config import load
+from odavl_cli.exits import ExitStatus
+
+# The one --json option of every command that can print JSON.
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON (for scripts)")]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -37,7 +41,7 @@ def handle_errors(fn: F) -> F:
             fail(exc.message, exc.exit_code)
         except KeyboardInterrupt:
             err_console.print("Interrupted.")
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -51,10 +55,15 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def table(title: str, columns: list[str], rows: list[list[Any]], ids: int = 0) -> None:
+    """A table whose first ``ids`` columns (identifiers) are never cut: a cut id is a 404 when pasted.
+    Other columns wrap rather than end in an ellipsis."""
     t = Table(title=title, title_justify="left", header_style="bold")
-    for col in columns:
-        t.add_column(col)
+    for index, col in enumerate(columns):
+        if index < ids:
+            t.add_column(col, no_wrap=True, min_width=max([len(str(r[index])) for r in rows] + [len(col)]))
+        else:
+            t.add_column(col, overflow="fold")
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])
     console.print(t)
@@ -69,3 +78,36 @@ def human_bytes(n: float | int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TB"
+
+
+def _cursors_path() -> Any:
+    from odavl_cli.config import home
+
+    return home() / "cursors.json"
+
+
+def remember_cursor(command: str, cursor: str | None) -> None:
+    """Keep the next page's cursor of a listing, so ``--next`` can ask for it (no long token to paste)."""
+    from odavl_cli.config import write_private_json
+
+    path = _cursors_path()
+    try:
+        saved = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        saved = {}
+    if cursor:
+        saved[command] = cursor
+    else:
+        saved.pop(command, None)
+    write_private_json(path, saved)
+
+
+def recall_cursor(command: str) -> str:
+    """The cursor ``remember_cursor`` kept for ``command``; an error when there is no next page."""
+    try:
+        saved = json.loads(_cursors_path().read_text())
+    except (OSError, ValueError):
+        saved = {}
+    if not saved.get(command):
+        raise CliError(f"No next page: run `odavl {command}` first (the last page has no next one).")
+    return str(saved[command])

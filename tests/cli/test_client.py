@@ -83,4 +83,4 @@ def test_key_is_sent_as_bearer_and_json_is_decoded():
 def test_no_key_is_not_logged_in():
     with pytest.raises(NotLoggedIn) as caught:
         ApiClient(Settings("http://api.test", None, None, None))
-    assert caught.value.exit_code == 2
+    assert caught.value.exit_code == 5  # ExitStatus.NOT_LOGGED_IN: never click's 2

@@ -32,7 +32,7 @@ def test_login_whoami_logout(cli: Cli):
     assert run_odavl("logout", env={"ODAVL_HOME": str(cli.home)}).code == 0
     assert not creds.exists()
     again = run_odavl("whoami", env={"ODAVL_HOME": str(cli.home)})
-    assert again.code == 2 and "Not logged in" in again.stderr
+    assert again.code == 5 and "Not logged in" in again.stderr
 
 
 def test_organization_id_pins_the_organization(cli: Cli):

@@ -50,9 +50,10 @@ def test_sync_queue_clear(odavl_home: Path, workspace: Path):
     assert "Queue is empty" in run_odavl("sync", "queue", env=env).stdout
 
 
-def test_not_logged_in_is_one_line_and_exit_2(odavl_home: Path, workspace: Path):
+def test_not_logged_in_is_one_line_and_its_own_exit_status(odavl_home: Path, workspace: Path):
     result = run_odavl("insight", "upload", "-w", str(workspace), env={"ODAVL_HOME": str(odavl_home)})
-    assert result.code == 2
+    assert result.code == 5  # not click's 2 (a usage error)
+    assert run_odavl("insight", "upload", "--no-such-option", env={"ODAVL_HOME": str(odavl_home)}).code == 2
     assert result.stderr.strip().count("\n") == 0 and "Not logged in" in result.stderr
     assert "Traceback" not in result.output
 

@@ -147,7 +147,7 @@ def test_a_fresh_item_waits_1_5_and_15_seconds_before_its_three_retries(odavl_ho
     sleeps: list[float] = []
     send = Flaky([CliError("down", retryable=True, status=502)] * 5)
     counts = process(queue, send, sleep=sleeps.append, now=at(0))
-    assert counts == {"processed": 1, "succeeded": 0, "failed": 1, "dropped": 0, "halted": False}
+    assert counts == {"processed": 1, "succeeded": 0, "failed": 1, "dropped": 0, "halted": False, "deferred": 0, "stoppedBy": None}
     assert sleeps == [1.0, 5.0, 15.0]
     assert send.calls == ["k1"] * MAX_ATTEMPTS  # the same idempotency key every time
     [kept] = queue.items()
@@ -161,7 +161,7 @@ def test_the_first_wait_counts_from_the_last_attempt(odavl_home: Path):
     sleeps: list[float] = []
     send = Flaky([CliError("boom", retryable=True, status=503), CliError("net", retryable=True), None, None])
     counts = process(queue, send, sleep=sleeps.append, now=at(600))
-    assert counts == {"processed": 2, "succeeded": 2, "failed": 0, "dropped": 0, "halted": False}
+    assert counts == {"processed": 2, "succeeded": 2, "failed": 0, "dropped": 0, "halted": False, "deferred": 0, "stoppedBy": None}
     assert sleeps == [5.0, 15.0, pytest.approx(0.6)]  # k1 queued 10 min ago goes at once; k2 tried 0.4 s ago
     assert send.calls == ["k1", "k1", "k1", "k2"]
     assert queue.items() == []
@@ -178,7 +178,7 @@ def test_process_drops_only_non_retryable_failures(odavl_home: Path):
     sleeps: list[float] = []
     counts = process(queue, send, sleep=sleeps.append, now=at(60),
                      on_result=lambda entry, outcome, _: outcomes.__setitem__(entry["idempotencyKey"], outcome))
-    assert counts == {"processed": 3, "succeeded": 2, "failed": 1, "dropped": 1, "halted": False}
+    assert counts == {"processed": 3, "succeeded": 2, "failed": 1, "dropped": 1, "halted": False, "deferred": 0, "stoppedBy": None}
     assert outcomes == {"k1": "dropped", "k2": "succeeded", "k3": "succeeded"}
     assert sleeps == [7.0]  # Retry-After beats the 5 s step
     assert queue.items() == []
@@ -190,7 +190,7 @@ def test_a_refused_key_stops_the_pass_and_drops_nothing(odavl_home: Path):
         queue.add({**item(n), "createdAt": QUEUED_AT})
     send = Flaky([None, CliError("Invalid API key (401 invalid_api_key)", status=401, code="invalid_api_key")])
     counts = process(queue, send, sleep=lambda _: None, now=at(60))
-    assert counts == {"processed": 2, "succeeded": 1, "failed": 1, "dropped": 0, "halted": True}
+    assert counts == {"processed": 2, "succeeded": 1, "failed": 1, "dropped": 0, "halted": True, "deferred": 0, "stoppedBy": "key_refused"}
     assert send.calls == ["k1", "k2"]  # k3 was not tried with a key the server refuses
     assert [i["idempotencyKey"] for i in queue.items()] == ["k2", "k3"]
     assert queue.items()[0]["lastError"].startswith("Invalid API key")
@@ -202,7 +202,7 @@ def test_a_missing_scope_keeps_the_item_and_goes_on(odavl_home: Path):
     queue.add({**item(2), "createdAt": QUEUED_AT})
     send = Flaky([CliError("needs guardian:write (403 missing_scope)", status=403, code="missing_scope"), None])
     counts = process(queue, send, sleep=lambda _: None, now=at(60))
-    assert counts == {"processed": 2, "succeeded": 1, "failed": 1, "dropped": 0, "halted": False}
+    assert counts == {"processed": 2, "succeeded": 1, "failed": 1, "dropped": 0, "halted": False, "deferred": 0, "stoppedBy": None}
     assert [i["idempotencyKey"] for i in queue.items()] == ["k1"]
 
 
@@ -219,6 +219,6 @@ def test_items_queued_while_processing_are_kept(odavl_home: Path):
 
 
 @pytest.mark.parametrize("attempt,retry_after,expected", [(1, None, 1.0), (2, None, 5.0), (3, None, 15.0),
-                                                          (1, 30.0, 30.0), (2, 2.0, 5.0), (1, 9999.0, 300.0)])
+                                                          (1, 30.0, 30.0), (2, 2.0, 5.0), (1, 9999.0, 9999.0)])
 def test_backoff_delay(attempt, retry_after, expected):
     assert backoff_delay(attempt, retry_after) == expected

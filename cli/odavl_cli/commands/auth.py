@@ -6,7 +6,7 @@ from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
-from odavl_cli.ui import console, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, handle_errors, print_json
 
 
 def check_organization(settings: config.Settings, who: dict) -> None:
@@ -45,7 +45,7 @@ def logout() -> None:
 
 
 @handle_errors
-def whoami(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def whoami(as_json: JsonFlag = False) -> None:
     """Show the organization, key, scopes and plan of the current API key."""
     settings = config.load()
     with ApiClient(settings) as client:

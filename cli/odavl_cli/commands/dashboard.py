@@ -9,7 +9,7 @@ import typer
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
-from odavl_cli.ui import console, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, handle_errors, print_json
 
 
 def _dashboard_path(target: str | None) -> str | None:
@@ -29,7 +29,7 @@ def _dashboard_path(target: str | None) -> str | None:
 def dashboard(
     target: str = typer.Argument(None, help="a dashboard URL or path to open after sign-in (default: the overview)"),
     no_open: bool = typer.Option(False, "--no-open", help="print the link only"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    as_json: JsonFlag = False,
 ) -> None:
     """Print and open a sign-in link for the web dashboard (works once, for five minutes)."""
     settings = config.load()

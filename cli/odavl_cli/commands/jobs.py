@@ -6,7 +6,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from odavl_cli.ui import api, console, handle_errors, print_json, table
+from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, handle_errors, print_json, table
 
 app = typer.Typer(help="Background ingest jobs.", no_args_is_help=True)
 
@@ -29,24 +29,28 @@ def list_jobs(
     status: str = typer.Option(None, "--status", help="queued|running|succeeded|failed|cancelled"),
     limit: int = typer.Option(20, "--limit"),
     cursor: str = typer.Option(None, "--cursor"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    next_page: bool = typer.Option(False, "--next", help="the page after the one this command showed last"),
+    as_json: JsonFlag = False,
 ) -> None:
     """List jobs, newest first."""
+    if next_page:
+        cursor = recall_cursor("jobs list")
     with api() as client:
         page = client.get("/v1/jobs", params={"status": status, "limit": limit, "cursor": cursor})
     if as_json:
         print_json(page)
         return
-    table("Jobs", ["id", "status", "product", "type", "attempts", "created", "error"], [
+    table("Jobs", ["id", "status", "product", "type", "attempts", "created", "error"], ids=1, rows=[
         [j["jobId"], j["status"], j.get("product"), j.get("uploadType"), j.get("attempts"), j.get("createdAt"),
          (j.get("error") or {}).get("code")] for j in page.get("items", [])])
+    remember_cursor("jobs list", page.get("nextCursor"))
     if page.get("nextCursor"):
-        console.print(f"More: --cursor {page['nextCursor']}")
+        console.print("More: odavl jobs list --next")
 
 
 @app.command("show")
 @handle_errors
-def show(job_id: str, as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def show(job_id: str, as_json: JsonFlag = False) -> None:
     """Show one job."""
     with api() as client:
         job = client.get(f"/v1/jobs/{job_id}")
@@ -55,7 +59,7 @@ def show(job_id: str, as_json: bool = typer.Option(False, "--json", help="print 
 
 @app.command("retry")
 @handle_errors
-def retry(job_id: str, as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def retry(job_id: str, as_json: JsonFlag = False) -> None:
     """Queue a failed job again."""
     with api() as client:
         job = client.post(f"/v1/jobs/{job_id}/retry")
@@ -64,7 +68,7 @@ def retry(job_id: str, as_json: bool = typer.Option(False, "--json", help="print
 
 @app.command("cancel")
 @handle_errors
-def cancel(job_id: str, as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def cancel(job_id: str, as_json: JsonFlag = False) -> None:
     """Cancel a queued job."""
     with api() as client:
         job = client.post(f"/v1/jobs/{job_id}/cancel")

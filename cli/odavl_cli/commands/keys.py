@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from odavl_cli.ui import api, console, handle_errors, print_json, table
+from odavl_cli.ui import JsonFlag, api, console, handle_errors, print_json, table
 
 app = typer.Typer(help="API keys of the organization.", no_args_is_help=True)
 
@@ -15,7 +15,7 @@ def create(
     name: str = typer.Argument(..., help="a name to recognise the key by"),
     scope: list[str] = typer.Option(None, "--scope", "-s", help="a scope to grant (repeat); default: the standard set"),
     expires_at: str = typer.Option(None, "--expires-at", help="ISO-8601 expiry"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    as_json: JsonFlag = False,
 ) -> None:
     """Create an API key; its secret is shown once."""
     body: dict = {"name": name}
@@ -35,16 +35,17 @@ def create(
 
 @app.command("list")
 @handle_errors
-def list_keys(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def list_keys(as_json: JsonFlag = False) -> None:
     """List the organization's API keys (never their secrets)."""
     with api() as client:
         items = client.get("/v1/api-keys")["items"]
     if as_json:
         print_json(items)
         return
-    table("API keys", ["id", "name", "prefix", "scopes", "created", "last used", "status"], [
+    table("API keys", ["id", "name", "prefix", "scopes", "created", "last used", "expires", "status"], [
         [k["keyId"], k["name"], k.get("prefix"), ", ".join(k.get("scopes", [])), k.get("createdAt"),
-         k.get("lastUsedAt"), "revoked" if k.get("revokedAt") else "active"] for k in items])
+         k.get("lastUsedAt"), k.get("expiresAt") or "never", "revoked" if k.get("revokedAt") else "active"]
+        for k in items], ids=1)
 
 
 @app.command("revoke")

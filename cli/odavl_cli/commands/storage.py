@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from odavl_cli.client import CliError, error_from_response
-from odavl_cli.ui import api, console, handle_errors, human_bytes, print_json, table
+from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, handle_errors, human_bytes, print_json, table
 
 app = typer.Typer(help="Files kept in ODAVL Cloud storage.", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ def upload(
     content_type: str = typer.Option(None, "--content-type", help="default: guessed from the file name"),
     product: str = typer.Option(None, "--product", help="insight | autopilot | guardian"),
     expires_at: str = typer.Option(None, "--expires-at", help="ISO-8601: delete the file after this moment"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    as_json: JsonFlag = False,
 ) -> None:
     """Upload a file straight to storage with a presigned POST, then have the server verify it."""
     data = file.read_bytes()
@@ -57,20 +57,24 @@ def ls(
     prefix: str = typer.Option(None, "--prefix", help="file names starting with this"),
     limit: int = typer.Option(50, "--limit"),
     cursor: str = typer.Option(None, "--cursor"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    next_page: bool = typer.Option(False, "--next", help="the page after the one this command showed last"),
+    as_json: JsonFlag = False,
 ) -> None:
     """List stored files."""
+    if next_page:
+        cursor = recall_cursor("storage ls")
     with api() as client:
         page = client.get("/v1/storage/files", params={"product": product, "contentType": content_type,
                                                          "prefix": prefix, "limit": limit, "cursor": cursor})
     if as_json:
         print_json(page)
         return
-    table("Files", ["id", "name", "size", "type", "created"], [
+    table("Files", ["id", "name", "size", "type", "created"], ids=1, rows=[
         [f.get("fileId"), f.get("fileName"), human_bytes(f.get("size")), f.get("contentType"), f.get("createdAt")]
         for f in page.get("items", [])])
+    remember_cursor("storage ls", page.get("nextCursor"))
     if page.get("nextCursor"):
-        console.print(f"More: --cursor {page['nextCursor']}")
+        console.print("More: odavl storage ls --next")
 
 
 @app.command("download")
@@ -104,7 +108,7 @@ def rm(file_id: str) -> None:
 
 @app.command("stats")
 @handle_errors
-def stats(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def stats(as_json: JsonFlag = False) -> None:
     """Storage used, file count and the plan's limit."""
     with api() as client:
         data = client.get("/v1/storage/stats")

@@ -8,19 +8,19 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
+from odavl_cli.exits import ExitStatus
 from odavl_cli.queue import UploadQueue
 from odavl_cli.transfer import Transfer, Upload
-from odavl_cli.ui import console, err_console, fail, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, err_console, fail, handle_errors, print_json
 from odavl_cli.workspace import WorkspaceError, discover, find_workspace
 
-EXIT_FAILED = 1
 
 
 def project_from_folder(name: str) -> str:
@@ -28,7 +28,6 @@ def project_from_folder(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._:/-]+", "-", name).lstrip("._:/-")[:128]
     return cleaned or "default"
 
-EXIT_QUEUED = 3
 
 
 def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, test_run_id: str | None,
@@ -92,37 +91,63 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
         if not silent or failed or queued:
             console.print(f"{product}: {len(uploaded)} uploaded, {len(queued)} queued, {len(failed)} failed")
     if failed:
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     if queued and fail_on_queue:
-        return EXIT_QUEUED
+        return ExitStatus.QUEUED
     return 0
 
 
-def make_command(product: str):  # noqa: ANN201 - typer command
-    @handle_errors
-    def upload(
-        workspace: Path = typer.Option(None, "--workspace", "-w", help="directory holding .odavl/ (default: nearest to cwd)"),
-        run_id: str = typer.Option(None, "--run-id", help="autopilot: the ledger run-<id>.json to send (default: newest)"),
-        test_run_id: str = typer.Option(None, "--test-run-id", help="guardian: the test-<id>.json to send (default: newest)"),
-        project: str = typer.Option(None, "--project", help="project id (default: ODAVL_PROJECT_ID, stored, or folder name)"),
-        silent: bool = typer.Option(False, "--silent", help="say nothing about auxiliary files unless they fail"),
-        fail_on_queue: bool = typer.Option(False, "--fail-on-queue", help="exit non-zero (3) when an upload is queued"),
-        wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for ingest jobs of large results"),
-        as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
-    ) -> None:
-        code = run_uploads(product, workspace=workspace, run_id=run_id, test_run_id=test_run_id, project=project,
-                           silent=silent, fail_on_queue=fail_on_queue, as_json=as_json, wait=wait)
-        if code:
-            raise typer.Exit(code)
+Workspace = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="directory holding .odavl/ (default: nearest to cwd)")]
+Project = Annotated[Optional[str], typer.Option("--project", help="project id (default: ODAVL_PROJECT_ID, .odavl/cloud.json, or the folder name)")]
+Silent = Annotated[bool, typer.Option("--silent", help="say nothing about auxiliary files unless they fail")]
+FailOnQueue = Annotated[bool, typer.Option("--fail-on-queue", help="exit 3 when an upload is queued")]
+Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="wait for ingest jobs of large results (--no-wait prints the job id)")]
 
-    upload.__doc__ = f"Upload the workspace's {product} results (and their auxiliary files) to ODAVL Cloud."
-    return upload
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+@handle_errors
+def insight_upload(workspace: Workspace = None, project: Project = None, silent: Silent = False,
+                   fail_on_queue: FailOnQueue = False, wait: Wait = True, as_json: JsonFlag = False) -> None:
+    """Upload the workspace's Insight analysis (and its auxiliary files) to ODAVL Cloud."""
+    _exit(run_uploads("insight", workspace=workspace, run_id=None, test_run_id=None, project=project,
+                                silent=silent, fail_on_queue=fail_on_queue, as_json=as_json, wait=wait))
+
+
+@handle_errors
+def autopilot_upload(
+    workspace: Workspace = None,
+    run_id: Annotated[Optional[str], typer.Option("--run-id", help="the ledger run-<id>.json to send (default: newest)")] = None,
+    project: Project = None, silent: Silent = False, fail_on_queue: FailOnQueue = False, wait: Wait = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Upload the workspace's newest Autopilot ledger (and its snapshot, trust and history) to ODAVL Cloud."""
+    _exit(run_uploads("autopilot", workspace=workspace, run_id=run_id, test_run_id=None, project=project,
+                                  silent=silent, fail_on_queue=fail_on_queue, as_json=as_json, wait=wait))
+
+
+@handle_errors
+def guardian_upload(
+    workspace: Workspace = None,
+    test_run_id: Annotated[Optional[str], typer.Option("--test-run-id", help="the test-<id>.json to send (default: newest)")] = None,
+    project: Project = None, silent: Silent = False, fail_on_queue: FailOnQueue = False, wait: Wait = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Upload the workspace's newest Guardian test run (its reports and screenshots too) to ODAVL Cloud."""
+    _exit(run_uploads("guardian", workspace=workspace, run_id=None, test_run_id=test_run_id, project=project,
+                                 silent=silent, fail_on_queue=fail_on_queue, as_json=as_json, wait=wait))
+
+
+COMMANDS = {"insight": insight_upload, "autopilot": autopilot_upload, "guardian": guardian_upload}
 
 
 def register(app: typer.Typer) -> None:
-    for product in ("insight", "autopilot", "guardian"):
+    for product, command in COMMANDS.items():
         sub = typer.Typer(help=f"ODAVL {product.capitalize()} results.", no_args_is_help=True)
-        sub.command("upload")(make_command(product))
+        sub.command("upload")(command)
         app.add_typer(sub, name=product)
 
 

@@ -7,7 +7,7 @@ import typer
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 
-from odavl_cli.ui import api, console, handle_errors, human_bytes, print_json, table
+from odavl_cli.ui import JsonFlag, api, console, handle_errors, human_bytes, print_json, table
 
 app = typer.Typer(help="Usage of the current period against the plan's quotas.", invoke_without_command=True)
 
@@ -54,7 +54,7 @@ def render_usage(view: dict[str, Any]) -> None:
 
 @app.callback()
 @handle_errors
-def usage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+def usage(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show this period's usage: a bar per metric, warnings at 80/90/100 %, and the reset date."""
     if ctx.invoked_subcommand is not None:
         return
@@ -70,7 +70,7 @@ def usage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
 @handle_errors
 def history(
     months: int = typer.Option(6, "--months", help="how many periods (1..24), the current one included"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    as_json: JsonFlag = False,
 ) -> None:
     """Usage of past periods, newest first."""
     with api() as client:
