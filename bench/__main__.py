@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 
 from bench.common import ROOT, Result, Skipped, machine
 
-BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard"]
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "lighthouse",
+              "cli_start"]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 

@@ -92,6 +92,8 @@ class RunDetail(ApiResponse):
     next_cursor: str | None = None
     attachments: list[Attachment]
     reports: list[ReportLink] = Field(default_factory=list)
+    payload_url: str | None = Field(default=None, description="short-lived download URL of the JSON as uploaded "
+                                    "(served with Content-Encoding: gzip)")
 
 
 class DeletedRun(ApiResponse):

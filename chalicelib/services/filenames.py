@@ -26,6 +26,10 @@ def _keep(ch: str) -> bool:
     return not (category.startswith("C") or category in {"Zl", "Zp"})
 
 
+# Extensions of two parts that name one format (kept whole; any other inner dot becomes "_").
+COMPOUND_EXTENSIONS = ("tar.gz", "tar.bz2", "tar.xz", "tar.zst")
+
+
 def sanitize(name: str) -> str:
     """A display-safe base name (1–255 characters) for any input, never empty."""
     text = unicodedata.normalize("NFC", name or "")
@@ -34,11 +38,16 @@ def sanitize(name: str) -> str:
     text = _SPACES.sub(" ", text).strip(" .")
     while ".." in text:
         text = text.replace("..", ".")
-    stem, dot, ext = text.rpartition(".")
-    if dot:
-        stem = stem.replace(".", "_").strip(" _") or FALLBACK
-        ext = ext.strip()
-        text = f"{stem}.{ext}" if ext else stem
+    compound = next((c for c in COMPOUND_EXTENSIONS if text.lower().endswith("." + c) and len(text) > len(c) + 1), None)
+    if compound:  # report.tar.gz stays report.tar.gz: one extension of two parts, not a disguise
+        stem = text[: -len(compound) - 1].replace(".", "_").strip(" _") or FALLBACK
+        text = f"{stem}.{text[-len(compound):]}"
+    else:
+        stem, dot, ext = text.rpartition(".")
+        if dot:
+            stem = stem.replace(".", "_").strip(" _") or FALLBACK
+            ext = ext.strip()
+            text = f"{stem}.{ext}" if ext else stem
     if text.split(".", 1)[0].strip().lower() in _RESERVED:
         text = f"_{text}"
     text = text or FALLBACK

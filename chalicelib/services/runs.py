@@ -83,6 +83,8 @@ def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_si
         "total": len(all_items), "nextCursor": _encode_offset(end) if end < len(all_items) else None,
         "attachments": attachments(org_id, product, item),
         "reports": reports(org_id, product, item),
+        "payloadUrl": objects.presigned_get(str(item["payloadKey"]), get_settings().presign_expiry_seconds,
+                                            f"{item['type']}.json", "application/json"),
     }
 
 

@@ -85,12 +85,32 @@ def delete_credentials() -> bool:
         return False
 
 
-def load(api_url: str | None = None, api_key: str | None = None, project_id: str | None = None) -> Settings:
-    """Resolve the settings: explicit arguments, then environment, then the credentials file."""
+LINK_FILE = Path(".odavl") / "cloud.json"
+
+
+def read_link(workspace: Path | None = None) -> dict[str, Any]:
+    """The workspace's link to a cloud project (``.odavl/cloud.json``: projectId, apiUrl; never a
+    secret), from ``workspace`` or the nearest directory above the current one that has ``.odavl/``."""
+    here = (workspace or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / ".odavl").is_dir():
+            try:
+                data = json.loads((candidate / LINK_FILE).read_text())
+            except (OSError, ValueError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def load(api_url: str | None = None, api_key: str | None = None, project_id: str | None = None,
+         workspace: Path | None = None) -> Settings:
+    """Resolve the settings: explicit arguments, then environment, then the workspace's link
+    (project and API URL), then the credentials file."""
     stored = read_credentials()
+    linked = read_link(workspace)
 
     def pick(explicit: str | None, env: str, key: str) -> str | None:
-        return explicit or os.environ.get(env) or stored.get(key) or None
+        return explicit or os.environ.get(env) or linked.get(key) or stored.get(key) or None
 
     url = pick(api_url, "ODAVL_CLOUD_API", "apiUrl") or DEFAULT_API_URL
     return Settings(

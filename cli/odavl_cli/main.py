@@ -5,7 +5,7 @@ import typer
 from typer import core as typer_core
 
 from odavl_cli import __version__
-from odavl_cli.commands import auth, dashboard, jobs, keys, runs, storage, sync, upload, usage
+from odavl_cli.commands import auth, dashboard, jobs, keys, link, runs, storage, sync, upload, usage
 
 _display_type_rich = typer_core.TyperOption.display_type_rich
 
@@ -30,6 +30,7 @@ def version() -> None:
 auth.register(app)
 upload.register(app)
 dashboard.register(app)
+link.register(app)
 app.add_typer(sync.app, name="sync")
 app.add_typer(runs.app, name="runs")
 app.add_typer(usage.app, name="usage")

@@ -28,6 +28,7 @@ from odavl_cli.config import home, write_private_json
 INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire (before base64)
 PART_WORKERS = 10  # parts in flight at once (as boto3's s3transfer: 10 threads)
 OPERATION_HEADER = "Odavl-Operation-Id"
+SHOW_POST_PROGRESS_BYTES = 1024 * 1024  # a single POST this large says what it is doing
 
 
 @dataclass
@@ -173,13 +174,20 @@ class Transfer:
         reply = self.client.post(f"/v1/uploads/{upload_id}/complete", json=complete_body) or {}
         state_path.unlink(missing_ok=True)
         if reply.get("jobId") and self.wait_jobs:
-            job = self.client.wait_job(reply["jobId"], timeout=self.job_timeout)
+            job = self._wait_job(reply["jobId"])
             if job.get("status") != "succeeded":
                 err = job.get("error") or {}
                 raise CliError(f"Ingest job {reply['jobId']} {job.get('status')}: {err.get('message', 'no detail')}"
                                f" ({err.get('code', job.get('status'))})")
             reply = {**reply, **(job.get("result") or {}), "status": "ingested"}
         return Result(upload, door, sent, reply)
+
+    def _wait_job(self, job_id: str) -> dict[str, Any]:
+        """Poll the ingest job, with a spinner naming it (the job can take longer than the transfer)."""
+        if not self.show_progress:
+            return self.client.wait_job(job_id, timeout=self.job_timeout)
+        with self.console.status(f"waiting for ingest job {job_id} ..."):
+            return self.client.wait_job(job_id, timeout=self.job_timeout)
 
     def _resume(self, state_path: Path) -> dict[str, Any] | None:
         """The saved multipart session, refreshed with the parts S3 already has; None to start over."""
@@ -221,7 +229,11 @@ class Transfer:
         if not url:
             raise CliError("The server's upload session has no URL.")
         try:
-            response = self.client.raw.post(url, data=fields, files={"file": (upload.path.name, data, content_type)})
+            if self.show_progress and len(data) >= SHOW_POST_PROGRESS_BYTES:
+                with self.console.status(f"sending {upload.path.name} ({len(data):,} bytes) ..."):
+                    response = self.client.raw.post(url, data=fields, files={"file": (upload.path.name, data, content_type)})
+            else:
+                response = self.client.raw.post(url, data=fields, files={"file": (upload.path.name, data, content_type)})
         except httpx.HTTPError as exc:
             raise CliError(f"Upload to storage failed: {exc}", retryable=True, code="network") from None
         if response.status_code >= 300:
@@ -238,7 +250,7 @@ class Transfer:
         with self._progress(upload.path.name, total) as progress:
             task = progress.add_task(upload.path.name, total=total)
             if done:
-                progress.console.log(f"Resuming {upload.path.name}: {len(done)} part(s) already stored")
+                progress.console.print(f"Resuming {upload.path.name}: {len(done)} part(s) already stored")
 
             def put(part: dict[str, Any]) -> tuple[int, str]:
                 number = int(part["partNumber"])

@@ -195,3 +195,26 @@ def discover(root: Path, product: str, *, run_id: str | None = None, test_run_id
     if not items:
         raise WorkspaceError(f"Nothing to upload for {product} in {root / '.odavl'}.")
     return items
+
+
+# Where each upload type lives in a workspace, as `odavl sync pull` writes it back: a path under
+# .odavl/ made from the run (its client id, or the test run it belongs to). The same layout
+# ``discover`` reads (DESIGN.md "The CLI's files").
+PULL_LAYOUT: dict[tuple[str, str], Any] = {
+    ("insight", "analysis-results"): lambda run: "problems-panel-export.json",
+    ("insight", "detector-error-signatures"): lambda run: "error-signatures.json",
+    ("autopilot", "ledger"): lambda run: f"ledger/run-{run['externalId']}.json" if run.get("externalId") else None,
+    ("autopilot", "snapshot"): lambda run: f"undo/{run['externalId']}.json" if run.get("externalId") else None,
+    ("autopilot", "recipe-trust"): lambda run: "recipes-trust.json",
+    ("autopilot", "run-history"): lambda run: "history.json",
+    ("guardian", "test-results"): lambda run: f"guardian/test-{run['externalId']}.json" if run.get("externalId") else None,
+}
+# Guardian reports and screenshots come with their test run: .odavl/guardian/<kind>-<testRunId>.json
+# and .odavl/guardian/screenshots/<testRunId>/<file name>.
+REPORT_FILES = {"lighthouse-report": "lighthouse", "accessibility-report": "accessibility"}
+
+
+def pull_path(product: str, upload_type: str, run: dict[str, Any]) -> str | None:
+    """The .odavl/-relative path of a run's file, or None for a type the workspace has no place for."""
+    where = PULL_LAYOUT.get((product, upload_type))
+    return where(run) if where else None

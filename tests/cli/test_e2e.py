@@ -158,7 +158,9 @@ def test_with_the_api_stopped_uploads_queue_then_process_queue_sends_each_once(c
     assert sorted(a["fileName"] for a in shown["attachments"]) == sorted(s.name for s in shots)
     assert sorted(r["type"] for r in shown["reports"]) == ["accessibility-report", "lighthouse-report"]
     printed = cli("runs", "show", "guardian", test_run["runId"]).stdout
-    assert "[lighthouse-report] run" in printed and "[screenshot] home.png" in printed, printed[-1500:]
+    assert "Lighthouse" in printed and "Accessibility violations" in printed, printed[-1500:]
+    assert "home.png" in printed and "X-Amz" not in printed  # screenshots by name; links only with --urls
+    assert "X-Amz" in cli("runs", "show", "guardian", test_run["runId"], "--urls").stdout
     assert "Queue is empty" in cli("sync", "process-queue").stdout
 
 

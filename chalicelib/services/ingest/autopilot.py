@@ -28,8 +28,11 @@ def summarize(upload_type: str, payload: Any) -> Summary:
 
 def _ledger(payload: autopilot.Ledger) -> Summary:
     files = {e.file for e in payload.edits if e.file}
+    # The earlier tool wrote the run's outcome as "status" ("completed", "failed"); it outranks the phase.
+    status = (payload.model_extra or {}).get("status")
+    last = status if isinstance(status, str) and outcome(status, None) != "incomplete" else payload.phase
     return Summary(
-        status=outcome(payload.phase, payload.success), external_id=payload.run_id,
+        status=outcome(last, payload.success), external_id=payload.run_id,
         timestamp=payload.started_at,
         fields={"phase": payload.phase, "editsCount": len(payload.edits), "filesChanged": len(files),
                 "startedAt": payload.started_at, "finishedAt": payload.finished_at},

@@ -1,6 +1,8 @@
 """login, logout, whoami."""
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.markup import escape
 
@@ -26,7 +28,9 @@ def login(
     """Check an API key with /v1/whoami and store it in ~/.odavl/credentials.json (mode 0600)."""
     settings = config.load(api_url=api_url, api_key=api_key, project_id=project)
     key = settings.api_key or typer.prompt("API key", hide_input=True)
-    settings = config.Settings(settings.api_url, key, settings.organization_id, settings.project_id)
+    # Logging in replaces the stored organization: only ODAVL_ORGANIZATION_ID itself pins one here.
+    pinned = os.environ.get("ODAVL_ORGANIZATION_ID") or None
+    settings = config.Settings(settings.api_url, key, pinned, settings.project_id)
     with ApiClient(settings) as client:
         who = client.get("/v1/whoami")
     check_organization(settings, who)

@@ -13,6 +13,14 @@ from rich.markup import escape
 from odavl_cli.client import CliError, error_from_response
 from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, handle_errors, human_bytes, print_json, table
 
+def guess_content_type(name: str) -> str:
+    """The content type of a file by its name; a gzip'd file (``.tar.gz``, ``.json.gz``) is gzip."""
+    guessed, encoding = mimetypes.guess_type(name)
+    if encoding == "gzip":
+        return "application/gzip"
+    return guessed or "application/octet-stream"
+
+
 app = typer.Typer(help="Files kept in ODAVL Cloud storage.", no_args_is_help=True)
 
 
@@ -27,7 +35,7 @@ def upload(
 ) -> None:
     """Upload a file straight to storage with a presigned POST, then have the server verify it."""
     data = file.read_bytes()
-    ctype = content_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    ctype = content_type or guess_content_type(file.name)
     body: dict[str, Any] = {"fileName": file.name, "contentType": ctype, "size": len(data),
                             "sha256": hashlib.sha256(data).hexdigest()}
     if product:
@@ -82,8 +90,11 @@ def ls(
 def download(
     file_id: str,
     output: Path = typer.Option(None, "--output", "-o", help="where to write (default: the stored file name)"),
+    force: bool = typer.Option(False, "--force", "-f", help="overwrite a file that is already there"),
 ) -> None:
-    """Download a stored file."""
+    """Download a stored file (an existing file is kept unless --force)."""
+    if output is not None and output.exists() and not force:
+        raise CliError(f"{output} exists; pass --force to overwrite it.")
     with api() as client:
         grant = client.get(f"/v1/storage/files/{file_id}/download-url")
         try:
@@ -93,6 +104,8 @@ def download(
         if response.status_code >= 300:
             raise error_from_response(response)
     target = output or Path(grant.get("fileName") or file_id)
+    if target.exists() and not force:
+        raise CliError(f"{target} exists; pass --force to overwrite it (or --output another path).")
     target.write_bytes(response.content)
     console.print(f"[green]✓[/] {escape(file_id)} → {escape(str(target))} ({human_bytes(len(response.content))})")
 

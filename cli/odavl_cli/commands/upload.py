@@ -32,8 +32,8 @@ def project_from_folder(name: str) -> str:
 
 def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, test_run_id: str | None,
                 project: str | None, silent: bool, fail_on_queue: bool, as_json: bool, wait: bool) -> int:
-    settings = config.load(project_id=project)
     root = workspace.resolve() if workspace else find_workspace()
+    settings = config.load(project_id=project, workspace=root)
     try:
         items = discover(root, product, run_id=run_id, test_run_id=test_run_id)
     except WorkspaceError as exc:
@@ -77,6 +77,9 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
                     how = "unchanged, 0 bytes sent" if result.door == "exists" else f"{result.door}, {info['bytesSent']} bytes"
                     target = f" → {result.url}" if result.url else ""
                     console.print(f"[green]✓[/] {escape(item.label)} ({how}){escape(target)}", soft_wrap=True)
+                    if info.get("jobId") and not wait:
+                        console.print(f"  ingest job {info['jobId']} queued: follow it with `odavl jobs show {info['jobId']}`",
+                                      soft_wrap=True)
             else:
                 entry = queue.add(upload.to_queue())
                 queued.append({"file": str(item.path), "type": item.type, "queueId": entry["id"], "reason": offline.message})
