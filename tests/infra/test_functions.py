@@ -271,3 +271,21 @@ def test_the_api_functions_openapi_document_covers_every_group():
     assert seen["status"] == 200
     v1 = {path for path, _ in app_routes() if path.startswith("/v1/")}
     assert set(seen["paths"]) == v1
+
+
+def test_every_route_module_is_in_a_group():
+    """A blueprint added under chalicelib/routes/ but not listed in chalicelib/groups.py would be served
+    by nothing: every one is listed, in one group (or among the event-only modules)."""
+    import importlib
+    import pkgutil
+
+    from chalice import Blueprint
+
+    import chalicelib.routes
+
+    listed = [m for modules in groups.GROUPS.values() for m in modules] + list(groups.EVENT_MODULES)
+    assert len(listed) == len(set(listed))
+    for info in pkgutil.iter_modules(chalicelib.routes.__path__):
+        name = f"chalicelib.routes.{info.name}"
+        if isinstance(getattr(importlib.import_module(name), "bp", None), Blueprint):
+            assert name in listed, f"{name} is in no group of chalicelib/groups.py"
