@@ -34,7 +34,9 @@ def hostile_names(count: int, seed: int = 1234) -> list[str]:
 def assert_safe(name: str) -> None:
     assert 1 <= len(name) <= 255
     assert "/" not in name and "\\" not in name and ".." not in name
-    assert name.count(".") <= 1
+    compound = next((c for c in filenames.COMPOUND_EXTENSIONS if name.lower().endswith("." + c)), None)
+    stem = name[: -len(compound) - 1] if compound else name
+    assert stem.count(".") <= (0 if compound else 1)  # one extension (report.tar.gz's is one), no disguise
     assert not name.startswith((".", " ")) and not name.endswith((".", " "))
     for ch in name:
         category = unicodedata.category(ch)
@@ -92,3 +94,12 @@ def test_hostile_names_never_shape_a_storage_key(aws):
         assert key not in seen
         seen.add(key)
         assert_safe(answer["fileName"])
+
+
+def test_a_compound_extension_is_one_extension_but_a_disguise_is_not() -> None:
+    from chalicelib.services.filenames import sanitize
+
+    assert sanitize("report.tar.gz") == "report.tar.gz"
+    assert sanitize("logs.v2.tar.xz") == "logs_v2.tar.xz"
+    assert sanitize("invoice.pdf.exe") == "invoice_pdf.exe"
+    assert sanitize(".tar.gz") != ".tar.gz"

@@ -90,3 +90,14 @@ def test_accessibility_passes_and_incomplete_may_be_counts(client: Any, org: Org
 def test_a_negative_count_of_passes_is_refused(client: Any, org: Org) -> None:
     report = {**fixture("guardian", "accessibility-report"), "passes": -1}
     assert_error_shape(upload(client, org, "guardian", "accessibility-report", report), 400)
+
+
+@pytest.mark.parametrize("status,expected", [("completed", "succeeded"), ("failed", "failed")])
+def test_a_ledger_status_written_by_the_earlier_tool_decides_its_outcome(client: Any, org: Org, status: str,
+                                                                       expected: str) -> None:
+    ledger = {**fixture("autopilot", "ledger"), "status": status, "phase": "verify"}
+    ledger.pop("success", None)
+    response = upload(client, org, "autopilot", "ledger", ledger)
+    assert response.status_code == 201, response.body
+    run = body(client.http.get(f"/v1/runs/autopilot/{body(response)['runId']}", headers=org.headers))
+    assert (run.get("run") or run)["status"] == expected
