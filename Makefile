@@ -37,7 +37,14 @@ package: venv
 	$(BIN)/python -m infra.package $(STAGE) build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.json
 
-bench: venv
+# Lighthouse for the dashboard figures: the pinned npm package of bench/lighthouse (Node 20), only for make bench.
+LIGHTHOUSE := bench/lighthouse/node_modules/.package-lock.json
+
+$(LIGHTHOUSE): bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	touch $(LIGHTHOUSE)
+
+bench: venv chromium $(LIGHTHOUSE)
 	$(BIN)/python -m bench
 
 clean:

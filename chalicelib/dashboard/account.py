@@ -29,6 +29,8 @@ from chalicelib.services.usage import report
 
 METRIC_NAMES = {"api_calls": "API calls", "storage_bytes": "Storage", "insight_analyses": "Insight analyses",
                 "autopilot_runs": "Autopilot runs", "guardian_tests": "Guardian test runs"}
+SHORT_NAMES = {"api_calls": "API calls", "insight_analyses": "Insight", "autopilot_runs": "Autopilot",
+               "guardian_tests": "Guardian"}  # the chart's legend is narrow
 WARNING_WORDS = {80: "80 % used: nearing the limit", 90: "90 % used: almost at the limit",
                  100: "Quota reached: new uploads of this kind are refused until the reset"}
 HISTORY_MONTHS = 12
@@ -158,7 +160,7 @@ def usage(ctx: Ctx) -> Response:
     past = report.history(ctx.principal.org_id, ctx.principal.plan, HISTORY_MONTHS)["items"]
     months = list(reversed(past))  # oldest first, as the chart reads
     monthly = [n for n in order if n != "storage_bytes"]
-    series = [charts.Series(METRIC_NAMES[n], [float((p.get("metrics") or {}).get(n, 0)) for p in months]) for n in monthly]
+    series = [charts.Series(SHORT_NAMES[n], [float((p.get("metrics") or {}).get(n, 0)) for p in months]) for n in monthly]
     chart = charts.line_chart("usage-history", "Usage per month", [p["period"] for p in months], series,
                               noun="months") if months else None
     rows = [{"period": p["period"], "current": p["current"], "closed": p["closed"], "plan": p.get("plan") or "—",
