@@ -430,6 +430,11 @@ def test_axe_finds_no_critical_or_serious_violation_on_the_account_pages(browser
         tab.sign_in(key=free_org.key, start=f"{world.base}/usage")  # bars with every warning level
         if problems := axe_violations(tab.page):
             found["usage-warnings"] = problems
+        tab.page.set_viewport_size({"width": 360, "height": 740})  # a phone: the header's links wrap inside it
+        tab.page.reload()
+        if problems := axe_violations(tab.page):
+            found["usage-phone"] = problems
+        shoot(tab.page, "usage-phone")
     finally:
         tab.close()
     assert found == {}
