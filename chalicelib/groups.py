@@ -22,7 +22,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "usage": ("chalicelib.routes.usage",),
     "storage": ("chalicelib.routes.storage",),
     "api": ("chalicelib.routes.meta", "chalicelib.routes.keys", "chalicelib.routes.runs", "chalicelib.routes.jobs",
-            "chalicelib.dashboard"),
+            "chalicelib.routes.projects", "chalicelib.dashboard"),
 }
 # Listed before they exist: served by their group as soon as the module exposes ``bp``.
 OPTIONAL = frozenset({"chalicelib.dashboard"})

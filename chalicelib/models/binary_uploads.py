@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AliasChoices, Field
 
 from chalicelib.models.base import ApiModel, ApiResponse
+from chalicelib.models.build import BuildContext
 from chalicelib.models.fields import Metadata, ProjectId, UploadTypeName
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024
@@ -25,6 +26,7 @@ class CreateUploadRequest(ApiModel):
                                validation_alias=AliasChoices("runId", "testRunId", "run_id"),
                                description="the run a screenshot or report belongs to (alias testRunId)")
     metadata: Metadata | None = None
+    build: BuildContext | None = Field(default=None, description="the commit, branch and CI run (ingested types)")
 
 
 class PartRef(ApiModel):

@@ -16,6 +16,8 @@ class RunListQuery(ApiModel):
     environment: str | None = Field(default=None, max_length=60)
     passed: bool | None = None
     type: str | None = Field(default=None, max_length=80)
+    branch: str | None = Field(default=None, max_length=255, description="only runs built from this branch")
+    commit: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,64}$", description="only runs of this commit")
     from_: UtcDateTime | None = Field(default=None, alias="from")
     to: UtcDateTime | None = None
     cursor: str | None = Field(default=None, max_length=2000)
@@ -54,6 +56,8 @@ class RunView(ApiResponse):
     stored_bytes: int
     payload_sha256: str
     url: str
+    build: dict[str, Any] | None = Field(default=None, description="commit, branch, ancestor, buildUrl, pr, provider")
+    gate: dict[str, Any] | None = Field(default=None, description="the quality gate against the baseline at ingest")
 
 
 class RunList(ApiResponse):

@@ -24,7 +24,7 @@ def list_runs(ctx: RequestContext, query: RunListQuery, product: str) -> RunList
     page = runs.list_runs(
         ctx.org_id, product, project_id=query.project_id, status=query.status, environment=query.environment,
         passed=query.passed, upload_type=query.type, since=query.from_, until=query.to, cursor=query.cursor,
-        limit=query.limit,
+        limit=query.limit, branch=query.branch, commit=query.commit,
     )
     return models.RunList.model_validate(page)
 

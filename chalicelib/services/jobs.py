@@ -59,6 +59,7 @@ def enqueue_ingest(
     idempotency_key: str | None,
     upload_id: str,
     s3_version_id: str | None = None,
+    build: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Queue the ingest of the staged object at ``s3_key``; returns the job view (status ``queued``).
 
@@ -88,6 +89,8 @@ def enqueue_ingest(
         item["idempotencyKey"] = idempotency_key
     if s3_version_id:
         item["s3VersionId"] = s3_version_id  # the verified bytes; a later write to the key is not ingested
+    if build:
+        item["buildJson"] = json.dumps(build)
     store.put_job(item)
     _send(org_id, job_id)
     return view(item)
@@ -254,7 +257,9 @@ def _ingest_json(job: dict[str, Any], data: bytes, gzipped: bytes | None = None)
     run the first delivery stored instead of a second run."""
     from chalicelib.services import ingest
 
-    extra = {"gzipped": gzipped} if gzipped is not None else {}
+    extra: dict[str, Any] = {"gzipped": gzipped} if gzipped is not None else {}
+    if job.get("buildJson"):
+        extra["build"] = json.loads(job["buildJson"])
     return ingest.ingest_json(
         job["orgId"],
         job["plan"],

@@ -23,6 +23,7 @@ from chalicelib.services.usage import gauge
 from chalicelib.store import idempotency as idem_store
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, payloads, runs, transact
+from chalicelib.store import projects as project_store
 
 STATS_SCAN_LIMIT = 10_000
 _STATS_FIELDS = ["type", "status", "passed", "summary"]
@@ -31,7 +32,7 @@ _STATS_FIELDS = ["type", "status", "passed", "summary"]
 def list_runs(org_id: str, product: str, *, project_id: str | None = None, status: str | None = None,
               environment: str | None = None, passed: bool | None = None, upload_type: str | None = None,
               since: datetime | None = None, until: datetime | None = None, cursor: str | None = None,
-              limit: int = 20) -> dict[str, Any]:
+              limit: int = 20, branch: str | None = None, commit: str | None = None) -> dict[str, Any]:
     """A page of runs, newest first, with the stats of every run matching the filters."""
     check_product(product)
     since, until = _utc(since), _utc(until)
@@ -39,6 +40,9 @@ def list_runs(org_id: str, product: str, *, project_id: str | None = None, statu
         raise InvalidInput("'from' must not be after 'to'.", code="validation_failed",
                            details={"from": since.isoformat(), "to": until.isoformat()})
     filters = _filters(status, environment, passed, upload_type)
+    for name, value in (("build.branch", branch), ("build.commit", commit.lower() if commit else None)):
+        if value:
+            filters = runs.eq(name, value) if filters is None else filters & runs.eq(name, value)
     sk_from = f"RUN#{_ms(since):012x}" if since else None
     sk_to = f"RUN#{_ms(until):012x}g" if until else None
     start = _decode_cursor(cursor, org_id, product, project_id) if cursor else None
@@ -104,9 +108,11 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
     Returns the bytes freed; 404 when the run does not exist (or belongs to another organization)."""
     item = get_run(org_id, product, run_id)
     stored = int(item.get("storedBytes", 0))
-    leftovers = cleanup.plan(org_id, object_keys=[item["payloadKey"]], runs=[(product, r) for r in _run_refs(item)])
+    owned = [item["payloadKey"], *([item["compareKey"]] if item.get("compareKey") else [])]
+    leftovers = cleanup.plan(org_id, object_keys=owned, runs=[(product, r) for r in _run_refs(item)])
     core = [runs.delete_entry(org_id, product, run_id),
-            *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])], *leftovers.entries]
+            *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])], *leftovers.entries,
+            *project_store.unindex_entries(item)]
     if item.get("testRunRef"):
         core.append(file_store.delete_report_link_item(org_id, str(item["testRunRef"]), run_id))
     down = _gauge_down(org_id, stored)
@@ -120,7 +126,8 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
         _release_storage(org_id, stored)
 
     def finish() -> int:
-        payloads.delete(item["payloadKey"])
+        for key in owned:
+            payloads.delete(key)
         return _release_attachments(org_id, product, item)
 
     return stored + cleanup.carry_out(leftovers, finish)
@@ -149,6 +156,7 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
         "metadata": _metadata(plain), "payloadBytes": plain.get("payloadBytes", 0),
         "storedBytes": plain.get("storedBytes", 0), "payloadSha256": plain.get("payloadSha256", ""),
         "url": run_url(plain["product"], plain["runId"]),
+        "build": plain.get("build"), "gate": plain.get("gate"),
     }
 
 

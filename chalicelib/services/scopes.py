@@ -14,6 +14,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "jobs:read",
     "jobs:write",
     "keys:admin",
+    "projects:admin",
 )
 
 DEFAULT_SCOPES: tuple[str, ...] = (

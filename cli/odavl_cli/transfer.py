@@ -47,11 +47,12 @@ class Upload:
     operation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # Where the bytes are read from when not ``path``: the queue's snapshot of the file as it was queued.
     data_path: Path | None = None
+    build: dict[str, Any] | None = None  # commit, branch, ancestor ... (odavl_cli.build)
 
     def to_queue(self) -> dict[str, Any]:
         return {"product": self.product, "type": self.type, "filePath": str(self.path), "projectId": self.project_id,
                 "metadata": self.metadata, "binary": self.binary, "contentType": self.content_type,
-                "idempotencyKey": self.idempotency_key, "operationId": self.operation_id}
+                "idempotencyKey": self.idempotency_key, "operationId": self.operation_id, "build": self.build}
 
     @classmethod
     def from_queue(cls, item: dict[str, Any]) -> "Upload":
@@ -60,7 +61,8 @@ class Upload:
                    binary=bool(item.get("binary")), content_type=item.get("contentType") or "application/json",
                    idempotency_key=item.get("idempotencyKey") or str(uuid.uuid4()),
                    operation_id=item.get("operationId") or str(uuid.uuid4()),
-                   data_path=Path(item["snapshotPath"]) if item.get("snapshotPath") else None)
+                   data_path=Path(item["snapshotPath"]) if item.get("snapshotPath") else None,
+                   build=item.get("build"))
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Result:
             "uploadId": r.get("uploadId") or result.get("uploadId"),
             "runId": r.get("runId") or result.get("runId"), "testId": r.get("testId") or result.get("testId"),
             "jobId": r.get("jobId"), "fileId": r.get("fileId"), "status": r.get("status") or "uploaded",
+            "gate": r.get("gate") or result.get("gate"),
         }
 
 
@@ -134,6 +137,8 @@ class Transfer:
     def send_inline(self, upload: Upload, raw: bytes, encoded: str) -> Result:
         body = {"type": upload.type, "projectId": upload.project_id, "metadata": upload.metadata,
                 "data": encoded, "compressed": True, "sha256": hashlib.sha256(raw).hexdigest()}
+        if upload.build:
+            body["build"] = upload.build
         reply = self.client.post(f"/v1/upload/{upload.product}", json=body,
                                  headers={"Idempotency-Key": upload.idempotency_key})
         return Result(upload, "inline", len(encoded), reply or {})
@@ -154,6 +159,8 @@ class Transfer:
             }
             if upload.metadata.get("testRunId"):
                 body["testRunId"] = upload.metadata["testRunId"]
+            if upload.build and not upload.binary:
+                body["build"] = upload.build
             session = self.client.post("/v1/uploads", json=body, headers={"Idempotency-Key": upload.idempotency_key}) or {}
         if str(session.get("status", "")).lower() == "exists":
             state_path.unlink(missing_ok=True)

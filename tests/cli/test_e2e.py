@@ -178,11 +178,12 @@ def test_process_queue_drops_what_the_server_refuses_and_shows_why(cli: Cli, ws:
     down = {"ODAVL_CLOUD_API": f"http://127.0.0.1:{free_port()}"}
     export = ws / ".odavl" / "problems-panel-export.json"
     assert cli("insight", "upload", "--workspace", str(ws), **down).code == 0
-    export.write_text(json.dumps({"diagnostics": "not a mapping"}))  # the queued file changed meanwhile
+    [queued] = [i for i in UploadQueue(cli.home / "queue" / "uploads.json").items() if i["filePath"] == str(export)]
+    Path(queued["snapshotPath"]).write_text(json.dumps({"diagnostics": "not a mapping"}))  # what was queued is bad
     report = cli("sync", "process-queue")
     assert report.code == 1
     assert "dropped" in report.stderr and "400" in report.stderr
-    assert "Processed 2: 1 succeeded, 1 failed (1 dropped); 0 left in the queue." in report.stdout
+    assert "Processed 2: 1 succeeded, 1 failed (1 dropped, 0 waiting); 0 left in the queue." in report.stdout
     assert UploadQueue(cli.home / "queue" / "uploads.json").items() == []
 
 

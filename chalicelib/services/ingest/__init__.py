@@ -24,13 +24,15 @@ from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.models.payloads import UploadType, resolve
 from chalicelib.services import idempotency
+from chalicelib.services.compare import service as compare
 from chalicelib.services.ingest import autopilot, guardian, insight
 from chalicelib.services.ingest.summary import NoSummarizer, Summary, bound_summary
-from chalicelib.services.ingest.values import to_dynamo
+from chalicelib.services.ingest.values import to_dynamo, to_plain
 from chalicelib.services.plans import Metric, plan_limits
 from chalicelib.services.usage import gauge, quota
 from chalicelib.store import files as file_store
 from chalicelib.store import payloads, runs, transact
+from chalicelib.store import projects as project_store
 
 SUMMARIZERS = {"insight": insight, "autopilot": autopilot, "guardian": guardian}
 # Monthly metric counted by an upload type (other types only count towards storage).
@@ -52,12 +54,15 @@ class IngestResult:
     upload_type: str
     url: str
     created: bool = True
+    gate: dict[str, Any] | None = None
 
     def reply(self) -> dict[str, Any]:
-        """The documented reply: uploadId, runId (testId as well for guardian), url."""
+        """The documented reply: uploadId, runId (testId as well for guardian), url, and the gate."""
         body: dict[str, Any] = {"uploadId": self.upload_id, "runId": self.run_id, "url": self.url}
         if self.product == "guardian":
             body["testId"] = self.run_id
+        if self.gate is not None:
+            body["gate"] = self.gate
         return body
 
 
@@ -73,7 +78,8 @@ def check_binary(product: str, upload_type: str) -> UploadType:
 
 
 def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_id: str, metadata: dict,
-                raw_json: bytes, idempotency_key: str | None, *, gzipped: bytes | None = None) -> IngestResult:
+                raw_json: bytes, idempotency_key: str | None, *, gzipped: bytes | None = None,
+                build: dict[str, Any] | None = None) -> IngestResult:
     """Validate and store one JSON payload as a run. Raises ApiError subclasses (4xx) for anything
     wrong with the payload; a replay returns the original result with ``created=False``.
 
@@ -104,29 +110,40 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
 
     now = clock.now()
     run_id, upload_id = ids.sortable_id(), ids.sortable_id()
-    result = IngestResult(upload_id, run_id, product, upload_type, run_url(product, run_id))
     body = gzipped if gzipped is not None else gzip.compress(raw_json, 6)
     key = payloads.payload_key(org_id, product, run_id)
     retention = plan_limits(plan).retention_days * 86400
-    idem_items, idem_pks = idempotency.entries(org_id, product, claimed, req_hash, result.reply(), retention)
     item = {
         "orgId": org_id, "product": product, "type": upload_type, "runId": run_id, "uploadId": upload_id,
         "projectId": project_id, "createdAt": clock.iso(now), "timestamp": summary.timestamp or clock.iso(now),
         "status": summary.status, "summary": to_dynamo(summary.fields), "metadataJson": _metadata_json(metadata),
         "payloadKey": key, "payloadBytes": len(raw_json), "storedBytes": len(body), "payloadSha256": payload_sha,
-        "idempotencyPks": idem_pks,
     }
     for name, value in (("externalId", natural_id), ("environment", summary.environment), ("passed", summary.passed)):
         if value is not None:
             item[name] = value
+    kept = _kept(product, upload_type, summary, raw_json)
+    if build:
+        item["build"] = {k: v for k, v in build.items() if v not in (None, "")}
+    gate = None
+    if kept is not None:
+        item["compareKey"] = compare.compare_key(key)
+        gate = to_plain_json(compare.evaluate(org_id, product, item, kept))
+        item["gate"] = to_dynamo(gate)
+    result = IngestResult(upload_id, run_id, product, upload_type, run_url(product, run_id), gate=gate)
+    idem_items, idem_pks = idempotency.entries(org_id, product, claimed, req_hash, to_dynamo(result.reply()), retention)
+    item["idempotencyPks"] = idem_pks
     _check_item_size(item)
     metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, len(body))
     link_items = _report_link(org_id, product, upload_type, metadata, item)
-    entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items]
+    entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items,
+               *project_store.index_entries(item)]
 
     transacting = False
     try:
         payloads.put(key, body, payload_sha)  # inside: a put whose answer was lost may still have stored it
+        if kept is not None:
+            compare.store_kept(item["compareKey"], kept)
         transacting = True
         transact.write(entries)
     except transact.TransactionCancelled as exc:
@@ -163,10 +180,11 @@ def run_url(product: str, run_id: str) -> str:
 
 def _discard(key: str) -> None:
     """Remove a payload no run points at. Best effort: the original failure is what the caller reports."""
-    try:
-        payloads.delete(key)
-    except Exception:
-        logger.warning("could not delete an unreferenced payload", extra={"key": key}, exc_info=True)
+    for doomed in (key, compare.compare_key(key)):  # the payload and what comparison kept of it
+        try:
+            payloads.delete(doomed)
+        except Exception:
+            logger.warning("could not delete an unreferenced payload", extra={"key": doomed}, exc_info=True)
 
 
 def _discard_unless_committed(org_id: str, product: str, run_id: str, key: str) -> None:
@@ -197,6 +215,19 @@ def _identity(kind: UploadType, metadata: dict, project_id: str, payload_sha: st
     if kind.by_content:
         return f"content:{project_id}:{payload_sha}"
     return None
+
+
+def _kept(product: str, upload_type: str, summary: Summary, raw_json: bytes) -> dict[str, Any] | None:
+    """What comparison keeps of this run (fingerprints, test outcomes, scores), or None."""
+    if upload_type not in compare.COMPARABLE_TYPES:
+        return None
+    _, items = SUMMARIZERS[product].items(upload_type, json.loads(raw_json))
+    return compare.kept_data(upload_type, summary.fields, items)
+
+
+def to_plain_json(value: Any) -> Any:
+    """A JSON-ready copy (Decimals as numbers)."""
+    return json.loads(json.dumps(to_plain(value), default=str))
 
 
 def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -> None:
@@ -254,7 +285,7 @@ def _after_cancel(exc: transact.TransactionCancelled, entries: list[dict[str, An
 
 def _result(original: dict[str, Any], product: str, upload_type: str, created: bool) -> IngestResult:
     return IngestResult(str(original["uploadId"]), str(original["runId"]), product, upload_type,
-                        str(original["url"]), created=created)
+                        str(original["url"]), created=created, gate=original.get("gate"))
 
 
 def _validate(kind: UploadType, raw: bytes) -> Any:

@@ -27,10 +27,13 @@ SWEEP = "orphans"
 
 
 def _run_payload(org: str, rest: list[str], version: dict[str, Any], now: datetime) -> bool:
+    """A run's payload (``<runId>.json.gz``) or what comparison keeps of it (``<runId>.cmp.json.gz``)."""
     if len(rest) != 2 or not rest[1].endswith(".json.gz"):
         return False
-    item = run_store.get(org, rest[0], rest[1].removesuffix(".json.gz"))
-    return item is not None and item.get("payloadKey") == version["key"]
+    name = rest[1].removesuffix(".json.gz")
+    field = "compareKey" if name.endswith(".cmp") else "payloadKey"
+    item = run_store.get(org, rest[0], name.removesuffix(".cmp"))
+    return item is not None and item.get(field) == version["key"]
 
 
 def _pinned(record: dict[str, Any] | None, version: dict[str, Any]) -> bool:

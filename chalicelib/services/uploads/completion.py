@@ -146,6 +146,7 @@ def _to_ingest(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, di
         s3_key=session["key"], size=int(session["size"]), sha256=sha256,
         compressed=session["contentType"] == "application/gzip", idempotency_key=f"upload:{session['uploadId']}",
         upload_id=session["uploadId"], s3_version_id=session.get("versionId"),
+        build=json.loads(session["buildJson"]) if session.get("buildJson") else None,
     )
     body = {"status": "queued", "uploadId": session["uploadId"], "jobId": job["jobId"], "job": job}
     if not file_store.complete_session(session["orgId"], session["uploadId"], {**body, "httpStatus": 202}, clock.iso()):

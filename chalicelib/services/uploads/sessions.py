@@ -68,6 +68,8 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
         "contentType": request["contentType"], "size": request["size"], "sha256": sha256,
         "projectId": link["projectId"], "runId": link["runId"], "metadataJson": _metadata_json(request.get("metadata")),
     }
+    if request.get("build"):
+        record["buildJson"] = json.dumps({k: v for k, v in request["build"].items() if v is not None})
     key = blob_upload_key(org_id, sha256, upload_id) if kind == BLOB else staging_key(org_id, upload_id)
     return 201, create(org_id, upload_id, key, record)
 

@@ -1,0 +1,1 @@
+"""Comparing a run with its baseline, and the quality gate."""
