@@ -5,6 +5,7 @@ lookup, never a scan. All in the runs table, beside the run items:
   pk=BRANCH#<org>#<product>#<project>#<type>#<branch>     sk=<createdAt>#<run> a branch's runs in time order
   pk=BCOMMIT#<org>#<product>#<project>#<type>#<branch>    sk=<commit>          the newest run of a commit
   pk=COMMIT#<org>#<project>#<commit>                      sk=<product>#<type>#<run>  one commit, every tool
+  pk=AWAIT#<org>#<product>#<project>#<type>#<ancestor>    sk=<run>             runs waiting for their baseline
 """
 from __future__ import annotations
 
@@ -61,6 +62,44 @@ def index_entries(run: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+def _await_pk(org_id: str, product: str, project_id: str, upload_type: str, commit: str) -> str:
+    return f"AWAIT#{org_id}#{product}#{project_id}#{upload_type}#{commit}"
+
+
+def awaiting_entry(run: dict[str, Any]) -> dict[str, Any]:
+    """A Put entry noting that ``run`` waits for a base-branch run of its ancestor (to gate it again)."""
+    build = run["build"]
+    return transact.put(table_name("runs"), {
+        "pk": _await_pk(run["orgId"], run["product"], run.get("projectId") or "", run["type"], build["ancestor"]),
+        "sk": run["runId"], "runId": run["runId"]})
+
+
+def awaiting(org_id: str, product: str, project_id: str, upload_type: str, commit: str,
+             limit: int = 50) -> list[str]:
+    """Runs waiting for a baseline of ``commit`` (one Query, at most ``limit``)."""
+    page = table("runs").query(KeyConditionExpression=Key("pk").eq(_await_pk(org_id, product, project_id, upload_type,
+                                                                             commit)), Limit=limit)
+    return [str(i["runId"]) for i in page.get("Items", [])]
+
+
+def done_awaiting(org_id: str, product: str, project_id: str, upload_type: str, commit: str, run_id: str) -> None:
+    table("runs").delete_item(Key={"pk": _await_pk(org_id, product, project_id, upload_type, commit), "sk": run_id})
+
+
+def set_gate(org_id: str, product: str, run_id: str, gate: Any) -> None:
+    """Replace a run's gate (its baseline arrived after it), if the run still exists."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.store.runs import run_key
+
+    try:
+        table("runs").update_item(Key=run_key(org_id, product, run_id), UpdateExpression="SET gate = :g",
+                                  ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":g": gate})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
 def unindex_entries(run: dict[str, Any]) -> list[dict[str, Any]]:
     """Delete entries for a run's branch and commit-runs index items (the commit pointer is checked
     against its run on every lookup, so it may stay)."""
@@ -73,6 +112,9 @@ def unindex_entries(run: dict[str, Any]) -> list[dict[str, Any]]:
     if build.get("commit"):
         entries.append(transact.delete(table_name("runs"), {
             "pk": _commit_runs_pk(org, project, build["commit"]), "sk": f"{product}#{kind}#{run['runId']}"}))
+    if build.get("ancestor"):
+        entries.append(transact.delete(table_name("runs"), {
+            "pk": _await_pk(org, product, project, kind, build["ancestor"]), "sk": run["runId"]}))
     return entries
 
 

@@ -113,6 +113,31 @@ def evaluate(org_id: str, product: str, item: dict[str, Any], kept: dict[str, An
     return {**verdict, "baseline": info, "counts": diff["counts"] if diff else None}
 
 
+def waits_for_baseline(item: dict[str, Any], gate: dict[str, Any]) -> bool:
+    """A run judged without its exact baseline (the ancestor's base-branch run not uploaded yet)."""
+    return bool((item.get("build") or {}).get("ancestor")) and (gate.get("baseline") or {}).get("rule") != "ancestor"
+
+
+def regate_waiting(org_id: str, product: str, item: dict[str, Any]) -> int:
+    """A base-branch run has arrived: the runs whose ancestor is its commit are gated again, now
+    against it; returns how many. Bounded (a commit has few children)."""
+    build = item.get("build") or {}
+    project = str(item.get("projectId") or "")
+    if not build.get("commit") or build.get("branch") != project_settings(org_id, project)["baseBranch"]:
+        return 0
+    done = 0
+    for run_id in store.awaiting(org_id, product, project, str(item["type"]), build["commit"]):
+        waiting = run_store.get(org_id, product, run_id)
+        if waiting is not None:
+            gate = _plain(evaluate(org_id, product, waiting, load_kept(waiting)))
+            from chalicelib.services.ingest.values import to_dynamo
+
+            store.set_gate(org_id, product, run_id, to_dynamo(gate))
+            done += 1
+        store.done_awaiting(org_id, product, project, str(item["type"]), build["commit"], run_id)
+    return done
+
+
 def compare(org_id: str, product: str, run_id: str, *, base: str = "auto", page: int = 1,
             page_size: int = 50) -> dict[str, Any]:
     """``GET /v1/runs/{product}/{runId}/compare``: baseline, counts, a page of new and of fixed."""

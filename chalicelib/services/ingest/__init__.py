@@ -138,6 +138,8 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     link_items = _report_link(org_id, product, upload_type, metadata, item)
     entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items,
                *project_store.index_entries(item)]
+    if gate is not None and compare.waits_for_baseline(item, gate):
+        entries.append(project_store.awaiting_entry(item))
 
     transacting = False
     try:
@@ -158,6 +160,11 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         raise
     logger.info("run stored", extra={"product": product, "type": upload_type, "run_id": run_id,
                                      "stored_bytes": len(body), "payload_bytes": len(raw_json)})
+    if kept is not None and item.get("build"):
+        try:
+            compare.regate_waiting(org_id, product, item)
+        except Exception:  # the run is stored; a later compare still finds this baseline
+            logger.warning("could not gate the runs waiting for this baseline", exc_info=True)
     return result
 
 

@@ -111,3 +111,16 @@ def test_deleting_a_run_removes_its_comparison_data_and_index_entries(client: An
     items = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-runs").scan()["Items"]
     assert not [i for i in items if i["pk"].startswith(("BRANCH#", "COMMIT#"))]
     assert body(client.http.get(f"/v1/commits/{A}?projectId=shop-web", headers=org.headers))["runs"] == []
+
+
+def test_a_run_uploaded_before_its_baseline_is_gated_again_when_the_baseline_arrives(client: Any, org: Org) -> None:
+    early = send(client, org, "insight", "analysis-results", changed_export(),
+                 {"commit": B, "branch": "feature", "ancestor": A})
+    assert early["gate"]["status"] == "no_baseline"
+    base = send(client, org, "insight", "analysis-results", fixture("insight", "analysis-results"),
+                {"commit": A, "branch": "main"})
+    run = body(client.http.get(f"/v1/runs/insight/{early['runId']}", headers=org.headers))["run"]
+    assert run["gate"]["status"] == "failed" and run["gate"]["baseline"]["runId"] == base["runId"]
+    assert run["gate"]["baseline"]["rule"] == "ancestor"
+    commit = body(client.http.get(f"/v1/commits/{B}?projectId=shop-web", headers=org.headers))
+    assert commit["gate"] == "failed"
