@@ -1,7 +1,7 @@
 """Project settings (base branch, quality gate), the comparison of a run, and one commit's runs."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -12,7 +12,7 @@ from chalicelib.models.build import BranchName
 class GateRules(ApiModel):
     """What fails a run's gate against its baseline."""
 
-    max_new: dict[Literal["error", "warning", "info", "hint"], int | None] = Field(
+    max_new: dict[Literal["error", "warning", "info", "hint"], Annotated[int, Field(ge=0, le=1_000_000)] | None] = Field(
         default_factory=lambda: {"error": 0}, description="insight: new diagnostics allowed per severity")
     lighthouse_drop: float | None = Field(default=5, ge=0, le=100, description="points a Lighthouse category may drop")
     violation_impact: Literal["minor", "moderate", "serious", "critical"] | None = Field(

@@ -29,7 +29,10 @@ def project_settings(org_id: str, project_id: str) -> dict[str, Any]:
 
 
 def put_project_settings(org_id: str, project_id: str, settings: dict[str, Any]) -> dict[str, Any]:
-    store.put_settings(org_id, project_id, {"baseBranch": settings["baseBranch"], "gate": settings["gate"]}, clock.iso())
+    from chalicelib.services.ingest.values import to_dynamo
+
+    store.put_settings(org_id, project_id, to_dynamo({"baseBranch": settings["baseBranch"], "gate": settings["gate"]}),
+                       clock.iso())
     return project_settings(org_id, project_id)
 
 
