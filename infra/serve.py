@@ -52,6 +52,7 @@ def main() -> int:
             "ODAVL Cloud is running locally.\n"
             f"  API:            {stack.api_url}/v1/health\n"
             f"  OpenAPI:        {stack.api_url}/v1/openapi.json\n"
+            f"  Dashboard:      {stack.api_url}/dashboard/  (sign in with the key below, or `odavl dashboard`)\n"
             f"  AWS (moto):     {stack.moto_url}  (request log: {MOTO_LOG.relative_to(ROOT)})\n"
             f"  organization:   demo (plan PRO)\n"
             f"  admin API key:  {key}\n"

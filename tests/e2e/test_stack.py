@@ -42,11 +42,13 @@ def test_make_serve_prints_a_working_key_and_stops_on_ctrl_c():
     )
     started = time.monotonic()
     try:
-        key = api = None
+        key = api = dashboard = None
         assert proc.stdout is not None
         for line in proc.stdout:
             if m := re.search(r"admin API key:\s+(\S+)", line):
                 key = m.group(1)
+            if m := re.search(r"Dashboard:\s+(http://\S+)", line):
+                dashboard = m.group(1)
             if m := re.search(r"API:\s+(http://\S+)/v1/health", line):
                 api = m.group(1)
             if "Ctrl-C stops" in line:
@@ -54,6 +56,8 @@ def test_make_serve_prints_a_working_key_and_stops_on_ctrl_c():
         assert key and api
         assert time.monotonic() - started < 60
         assert httpx.get(f"{api}/v1/health").status_code == 200
+        signin = httpx.get(str(dashboard), follow_redirects=True)  # the printed dashboard URL opens a page
+        assert signin.status_code == 200 and 'name="apiKey"' in signin.text
         who = httpx.get(f"{api}/v1/whoami", headers={"Authorization": f"Bearer {key}"}).json()
         assert who["organizationId"] == "demo" and who["plan"] == "PRO"
     finally:
