@@ -11,9 +11,12 @@ from chalicelib.config import get_settings
 from chalicelib.logs import logger
 from chalicelib.services import decoding
 from chalicelib.services import runs as run_service
+from chalicelib.services.compare import rules as compare_rules
+from chalicelib.services.compare import service as compare_service
 from chalicelib.store import payloads
 from chalicelib.store import runs as run_store
 
+COMPARE_PAGE = 20  # new / fixed entries per page: the comparison stays a small part of the run page
 MAIN_TYPES = {"insight": "analysis-results", "autopilot": "ledger", "guardian": "test-results"}
 RELATED_WINDOW = timedelta(minutes=30)
 
@@ -76,3 +79,33 @@ def parse_day(text: str | None, end: bool = False) -> datetime | None:
     except ValueError:
         raise ValueError(f"'{text[:40]}' is not a date (YYYY-MM-DD).") from None
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+def comparison(org_id: str, product: str, item: dict[str, Any], page: int = 1,
+               page_size: int = COMPARE_PAGE) -> dict[str, Any] | None:
+    """The run against its baseline as ``GET .../compare?base=auto`` answers it (the service's own steps),
+    on the item the page already read, and without reading either run's kept data when there is no
+    baseline; None for a type that is not compared."""
+    if str(item.get("type")) not in compare_service.COMPARABLE_TYPES:
+        return None
+    baseline, info = compare_service.find_baseline(org_id, product, item)
+    diff = None
+    if baseline is not None:  # the kept data is read only when there is something to compare with
+        now, then = compare_service.load_kept(item), compare_service.load_kept(baseline)
+        if now is None:
+            info = None
+        elif then is not None:
+            diff = compare_rules.diff(str(item["type"]), now, then, str(item.get("status", "")),
+                                      str(baseline.get("status", "")))
+    rules = compare_service.project_settings(org_id, str(item.get("projectId") or ""))["gate"]
+    start = (page - 1) * page_size
+    return {"baseline": info, "counts": diff["counts"] if diff else None,
+            "new": diff["new"][start:start + page_size] if diff else [],
+            "fixed": diff["fixed"][start:start + page_size] if diff else [],
+            "newTotal": len(diff["new"]) if diff else 0, "fixedTotal": len(diff["fixed"]) if diff else 0,
+            "gate": compare_rules.gate(str(item["type"]), diff, rules), "page": page, "pageSize": page_size}
+
+
+def commit(org_id: str, project_id: str, sha: str) -> dict[str, Any]:
+    """One commit across the three tools, each run with the gate it was given at upload."""
+    return compare_service.commit_view(org_id, project_id, sha)

@@ -118,6 +118,11 @@ def dashboard_cancel_job(jobId: str) -> Response:
     return _page("cancel_job", job_id=jobId)
 
 
+@bp.route("/dashboard/commits/{commit}", methods=["GET"])
+def dashboard_commit(commit: str) -> Response:
+    return _page("commit", sha=commit)
+
+
 @bp.route("/dashboard/{product}/runs", methods=["GET"])
 def dashboard_runs(product: str) -> Response:
     return _page("runs", product=product)

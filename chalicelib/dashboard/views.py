@@ -411,7 +411,8 @@ def run(ctx: Ctx, product: str, run_id: str) -> Response:
     assert ctx.principal is not None
     item, view, payload = data.load(ctx.principal.org_id, product, run_id)
     kind, items = SUMMARIZERS[product].items(view["type"], payload)
-    common = {"run": view, "product": product, "active": product, "title": f"{TITLES[product]} {view['type']} {run_id}"}
+    common = {"run": view, "product": product, "active": product, "title": f"{TITLES[product]} {view['type']} {run_id}",
+              "cmp": _comparison(ctx, product, item, view)}
     if product == "insight" and kind == "issues" and not items and isinstance(payload, dict) \
             and isinstance(payload.get("signatures"), list):  # error signatures: a table of their own
         kind, items = "signatures", payload["signatures"]
@@ -422,6 +423,100 @@ def run(ctx: Ctx, product: str, run_id: str) -> Response:
     if product == "guardian":
         return ctx.page("run_guardian.html", **common, **_guardian(ctx, item, view, payload, items))
     return ctx.page("run_other.html", **common, **_other(ctx, view, kind, items))
+
+
+GATE_WORDS = {"passed": "passed", "failed": "failed", "no_baseline": "no baseline"}
+RULE_WORDS = {"ancestor": "the ancestor commit on the base branch", "nearest_earlier": "the nearest earlier base-branch run",
+              "chosen": "chosen by hand"}
+COUNT_WORDS = {"new": "New", "fixed": "Fixed", "newlyFailing": "Newly failing", "editsDelta": "Edits vs baseline",
+               "succeeded": "Succeeded", "baselineSucceeded": "Baseline succeeded"}
+
+
+def _comparison(ctx: Ctx, product: str, item: dict[str, Any], view: dict[str, Any]) -> dict[str, Any] | None:
+    """The run against its baseline (the compare service, in-process): baseline, gate, counts and one
+    page of the new and fixed lists as text rows; None for a type that is not compared."""
+    page = _page_number(ctx, "cpage")
+    found = data.comparison(view_org(ctx), product, item, page)
+    if found is None:
+        return None
+    kind, counts = view["type"], found["counts"] or {}
+    cards: list[tuple[str, str]] = []
+    for key, value in counts.items():
+        if key == "deltas":
+            cards += [(f"{_cap(name, 60)} vs baseline", f"{d:+g}") for name, d in sorted(value.items())]
+        elif key in ("newBySeverity", "fixedBySeverity"):
+            word = "new" if key == "newBySeverity" else "fixed"
+            cards += [(f"{word} {_cap(sev, 20)}", f"{n:,}") for sev, n in sorted(value.items(), key=_severity_order)]
+        elif isinstance(value, bool):
+            cards.append((COUNT_WORDS.get(key, key), "yes" if value else "no"))
+        else:
+            cards.append((COUNT_WORDS.get(key, key), f"{value:+,}" if key == "editsDelta" else f"{value:,}"))
+    if kind == "analysis-results":
+        columns = ["Severity", "File", "Line", "Rule", "Message"]
+        row: Callable[[dict[str, Any]], list[str]] = lambda e: [
+            _cap(e.get("severity"), 20), _cap(e.get("file"), 200), _cap(e.get("line"), 12), _cap(e.get("rule"), 80),
+            _cap(e.get("message"), 300)]
+    elif kind == "test-results":
+        columns = ["Test", "Status", "Before"]
+        row = lambda e: [_cap(e.get("name"), 160), _cap(e.get("status"), 40), _cap(e.get("before") or "—", 40)]  # noqa: E731
+    else:
+        columns = ["Rule", "Impact"]
+        row = lambda e: [_cap(e.get("rule"), 120), _cap(e.get("impact"), 40)]  # noqa: E731
+    lists = kind in ("analysis-results", "test-results", "accessibility-report")
+    total = max(found["newTotal"], found["fixedTotal"])
+    pages = max(1, math.ceil(total / found["pageSize"]))
+
+    def link(n: int) -> str:
+        return render.url(product, "runs", view["runId"], cpage=n if n > 1 else None) + "#cmp-h"
+
+    pager = {"page": page, "pages": pages, "total": total, "first": (page - 1) * found["pageSize"] + 1 if total else 0,
+             "last": min(page * found["pageSize"], total), "prev": link(page - 1) if page > 1 else None,
+             "next": link(page + 1) if page < pages else None}
+    base = found["baseline"]
+    gate = found["gate"] or {}
+    kept = view.get("gate") or {}
+    return {"baseline": base and {**base, "commit": _cap(base.get("commit"), 64), "branch": _cap(base.get("branch"), 200),
+                                  "rule": RULE_WORDS.get(str(base.get("rule")), _cap(base.get("rule"), 40))},
+            "gate": GATE_WORDS.get(str(gate.get("status")), _cap(gate.get("status"), 40)),
+            "reasons": [_cap(r, 300) for r in gate.get("reasons") or []],
+            "at_upload": GATE_WORDS.get(str(kept.get("status")), _cap(kept.get("status"), 40)) if kept.get("status")
+            and kept.get("status") != gate.get("status") else None,
+            "cards": cards, "lists": lists, "columns": columns,
+            "new": [row(e) for e in found["new"]], "fixed": [row(e) for e in found["fixed"]],
+            "new_total": found["newTotal"], "fixed_total": found["fixedTotal"], "pager": pager}
+
+
+def _severity_order(pair: tuple[str, Any]) -> tuple[int, str]:
+    return (SEVERITIES.index(pair[0]) if pair[0] in SEVERITIES else len(SEVERITIES), pair[0])
+
+
+_COMMIT = re.compile(r"^[0-9A-Fa-f]{4,64}$")
+
+
+def commit(ctx: Ctx, sha: str) -> Response:
+    """One commit across the three tools: each run of it with its gate (as given at upload)."""
+    redirect = _signed_in(ctx)
+    if redirect is not None:
+        return redirect
+    _need(ctx, SCOPE)
+    if not _COMMIT.match(sha):
+        raise NotFound("No such commit.")
+    project = (ctx.query.get("projectId") or "").strip()
+    if not project or len(project) > 200:
+        raise InvalidInput("Say which project: /dashboard/commits/<commit>?projectId=<project>.")
+    found = data.commit(view_org(ctx), project, sha)
+    rows = []
+    for r in found["runs"]:
+        gate = r.get("gate") or {}
+        rows.append({"product": r["product"], "title": TITLES.get(r["product"], r["product"]), "type": r["type"],
+                     "runId": r["runId"], "status": r.get("status") or "—", "branch": _cap(r.get("branch"), 200),
+                     "createdAt": r.get("createdAt"),
+                     "gate": GATE_WORDS.get(str(gate.get("status")), _cap(gate.get("status") or "—", 40)),
+                     "reasons": [_cap(x, 300) for x in gate.get("reasons") or []][:10]})
+    rows.sort(key=lambda r: (PRODUCTS.index(r["product"]) if r["product"] in PRODUCTS else 9, r["type"], r["createdAt"] or ""))
+    return ctx.page("commit.html", commit=found["commit"], project=project, rows=rows,
+                    gate=GATE_WORDS.get(found["gate"], "no runs") if found["gate"] != "none" else "no runs",
+                    title=f"Commit {found['commit'][:12]}")
 
 
 def _insight(ctx: Ctx, view: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -654,7 +749,7 @@ def login_link(ctx: Ctx, token: str) -> Response:
 
 VIEWS: dict[str, Callable[..., Response]] = {
     "overview": overview, "login_form": login_form, "login": login, "login_link": login_link, "logout": logout,
-    "static": static, "runs": runs, "run": run, "screenshot": screenshot,
+    "static": static, "runs": runs, "run": run, "screenshot": screenshot, "commit": commit,
 }
 
 from chalicelib.dashboard import account  # noqa: E402  (the account pages build on the helpers above)
