@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from bench.common import ROOT, Result, Skipped, machine
 
-BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "lighthouse",
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "compare", "lighthouse",
               "cli_start"]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

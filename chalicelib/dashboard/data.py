@@ -97,7 +97,8 @@ def comparison(org_id: str, product: str, item: dict[str, Any], page: int = 1,
         elif then is not None:
             diff = compare_rules.diff(str(item["type"]), now, then, str(item.get("status", "")),
                                       str(baseline.get("status", "")))
-    rules = compare_service.project_settings(org_id, str(item.get("projectId") or ""))["gate"]
+    # without a comparison the gate is no_baseline whatever the rules say: no need to read them
+    rules = compare_service.project_settings(org_id, str(item.get("projectId") or ""))["gate"] if diff else {}
     start = (page - 1) * page_size
     return {"baseline": info, "counts": diff["counts"] if diff else None,
             "new": diff["new"][start:start + page_size] if diff else [],
