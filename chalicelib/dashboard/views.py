@@ -512,6 +512,7 @@ def commit(ctx: Ctx, sha: str) -> Response:
                      "runId": r["runId"], "status": r.get("status") or "—", "branch": _cap(r.get("branch"), 200),
                      "createdAt": r.get("createdAt"),
                      "gate": GATE_WORDS.get(str(gate.get("status")), _cap(gate.get("status") or "—", 40)),
+                     "compared": bool(gate.get("status")),
                      "reasons": [_cap(x, 300) for x in gate.get("reasons") or []][:10]})
     rows.sort(key=lambda r: (PRODUCTS.index(r["product"]) if r["product"] in PRODUCTS else 9, r["type"], r["createdAt"] or ""))
     return ctx.page("commit.html", commit=found["commit"], project=project, rows=rows,

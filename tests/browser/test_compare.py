@@ -19,14 +19,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 MAIN = "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0"
 BRANCH = "f0e1d2c3b4a5f6e7d8c9f0e1d2c3b4a5f6e7d8c9"
+WIDE = "c0ffee" * 6 + "c0ff"
 TR, TR_BRANCH = "tr-20261122-101500-c3d4", "tr-20261201-090000-feat"
 
 
 def _upload(cli: Cli, workspace: Path, commit: str, branch: str, ancestor: str | None = None) -> dict[str, str]:
-    """Insight and Guardian uploads of ``workspace`` as one build; the URL each result printed, by type."""
+    """The three tools' uploads of ``workspace`` as one build; the URL each result printed, by type."""
     env = {"ODAVL_BUILD_COMMIT": commit, "ODAVL_BUILD_BRANCH": branch, **({"ODAVL_BUILD_ANCESTOR": ancestor} if ancestor else {})}
     urls = {}
-    for product in ("insight", "guardian"):
+    for product in ("insight", "autopilot", "guardian"):
         out = cli(product, "upload", "--workspace", str(workspace), **env)
         assert out.code == 0, out.output
         for line in out.stdout.splitlines():
@@ -66,7 +67,22 @@ def builds(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[World,
         old.with_name(old.name.replace(TR, TR_BRANCH)).write_text(json.dumps(data))
         old.unlink()
     (guardian / "screenshots" / TR).rename(guardian / "screenshots" / TR_BRANCH)
+    ledger_path = branch_ws / ".odavl" / "ledger" / "run-20261122-093000-a1b2.json"
+    ledger = json.loads(ledger_path.read_text())
+    ledger.update(runId="20261201-090000-feat", success=False, phase="verify", edits=ledger["edits"][1:])
+    ledger_path.unlink()
+    (ledger_path.parent / "run-20261201-090000-feat.json").write_text(json.dumps(ledger))
     branch_urls = _upload(cli, branch_ws, BRANCH, "feature", MAIN)
+    wide_ws = root / "wide" / "shop-web"  # a third build: 45 new warnings, more than one page of them
+    shutil.copytree(FIXTURE_WORKSPACE, wide_ws)
+    export = json.loads((wide_ws / ".odavl" / "problems-panel-export.json").read_text())
+    export["diagnostics"]["src/wide.ts"] = [{"severity": "warning", "message": f"Unused value number {i}.", "code": f"W{i:03d}",
+                                             "line": i + 1} for i in range(45)]
+    (wide_ws / ".odavl" / "problems-panel-export.json").write_text(json.dumps(export))
+    out = cli("insight", "upload", "--workspace", str(wide_ws), ODAVL_BUILD_COMMIT=WIDE, ODAVL_BUILD_BRANCH="wide",
+              ODAVL_BUILD_ANCESTOR=MAIN)
+    assert out.code == 0, out.output
+    branch_urls["wide"] = next(line.split(" → ")[1].strip() for line in out.stdout.splitlines() if "analysis-results" in line)
     made = World(stack, cli, branch_urls, {k: v.rsplit("/", 1)[-1] for k, v in branch_urls.items()}, "", "", branch_ws)
     return made, main_urls, branch_urls
 
@@ -108,6 +124,11 @@ def test_the_branch_run_shows_its_baseline_the_failed_gate_and_what_is_new(brows
         assert "performance vs baseline\n-8" in text.lower() and "Lighthouse performance down 8 points (at most 5)" in text
         shoot(page, "compare-lighthouse-run")
 
+        page.goto(branch_urls["ledger"])
+        counts = page.locator("#cmp-counts").inner_text().lower()
+        assert "succeeded\nno" in counts and "baseline succeeded\nyes" in counts and "edits vs baseline\n-1" in counts
+
+        page.goto(branch_urls["analysis-results"])
         with page.expect_navigation():
             page.locator("dl.facts a", has_text=BRANCH[:12]).first.click()
         assert f"/dashboard/commits/{BRANCH}?projectId=shop-web" in page.url
@@ -115,7 +136,10 @@ def test_the_branch_run_shows_its_baseline_the_failed_gate_and_what_is_new(brows
         rows = page.locator("table.commit-runs tbody tr")
         seen = {(rows.nth(i).locator("td").nth(0).inner_text(), rows.nth(i).locator("td").nth(1).inner_text())
                 for i in range(rows.count())}
-        assert {("Insight", "analysis-results"), ("Guardian", "test-results")} <= seen
+        assert {("Insight", "analysis-results"), ("Autopilot", "ledger"), ("Guardian", "test-results"),
+                ("Guardian", "lighthouse-report")} <= seen
+        signatures = page.locator("table.commit-runs tr", has_text="detector-error-signatures").first.inner_text()
+        assert "not compared" in signatures
         insight_row = page.locator("table.commit-runs tr", has_text="analysis-results").first.inner_text()
         assert "failed" in insight_row and "1 new error (at most 0)" in insight_row and "feature" in insight_row
         assert axe_violations(page) == []
@@ -146,5 +170,30 @@ def test_the_runs_list_shows_branch_commit_and_gate_and_main_has_no_baseline(bro
         assert response is not None and response.status == 400
         response = page.goto(f"{world.base}/commits/not-a-commit?projectId=shop-web")
         assert response is not None and response.status == 404
+    finally:
+        tab.close()
+
+
+def test_new_entries_come_a_page_at_a_time_and_a_gate_without_new_errors_passes(browser: Any, builds: Any) -> None:
+    world, _, branch_urls = builds
+    tab = Tab(browser, world)
+    try:
+        page = tab.sign_in(start=branch_urls["wide"])
+        assert page.inner_text("#gate") == "Quality gate: passed"  # warnings are allowed by the default gate
+        section = page.locator("section.comparison")
+        assert "1–20 of 45" in section.locator("nav.pager").inner_text()
+        assert section.locator("table.cmp-new tbody tr").count() == 20
+        size = len(page.content().encode())
+        assert size < 100 * 1024, size
+        with page.expect_navigation():
+            section.locator("nav.pager a[rel=next]").click()
+        assert "cpage=2" in page.url
+        assert "21–40 of 45" in page.inner_text("section.comparison nav.pager")
+        assert "Unused value number" in page.inner_text("table.cmp-new")
+        page.goto(branch_urls["wide"].split("?")[0] + "?cpage=3")
+        assert page.locator("table.cmp-new tbody tr").count() == 5
+        assert page.locator("section.comparison nav.pager a[rel=next]").count() == 0
+        response = page.goto(branch_urls["wide"] + "?cpage=zero")
+        assert response is not None and response.status == 400
     finally:
         tab.close()
