@@ -32,7 +32,8 @@ def upload_inline(ctx: RequestContext, body: InlineUploadRequest, product: str) 
     key = idempotency.check_key(ctx.header("idempotency-key"))
     build = body.build.model_dump(by_alias=True, exclude_none=True) if body.build else None
     result = inline.ingest_inline(ctx.org_id, ctx.principal.plan, product, body.type, body.project_id, body.metadata,
-                                  body.data, body.compressed, body.sha256, key, build=build)
+                                  body.data, body.compressed, body.sha256, key, build=build,
+                                  line_hashes=body.line_hashes)
     headers = {} if result.created else {"Idempotent-Replayed": "true"}
     return Reply(models.UploadReply(**result.reply()).model_dump(mode="json", by_alias=True, exclude_none=True),
                  status=201, headers=headers)

@@ -48,11 +48,13 @@ class Upload:
     # Where the bytes are read from when not ``path``: the queue's snapshot of the file as it was queued.
     data_path: Path | None = None
     build: dict[str, Any] | None = None  # commit, branch, ancestor ... (odavl_cli.build)
+    line_hashes: dict[str, dict[str, str]] | None = None  # insight: the flagged lines' text hashes
 
     def to_queue(self) -> dict[str, Any]:
         return {"product": self.product, "type": self.type, "filePath": str(self.path), "projectId": self.project_id,
                 "metadata": self.metadata, "binary": self.binary, "contentType": self.content_type,
-                "idempotencyKey": self.idempotency_key, "operationId": self.operation_id, "build": self.build}
+                "idempotencyKey": self.idempotency_key, "operationId": self.operation_id, "build": self.build,
+                "lineHashes": self.line_hashes}
 
     @classmethod
     def from_queue(cls, item: dict[str, Any]) -> "Upload":
@@ -62,7 +64,7 @@ class Upload:
                    idempotency_key=item.get("idempotencyKey") or str(uuid.uuid4()),
                    operation_id=item.get("operationId") or str(uuid.uuid4()),
                    data_path=Path(item["snapshotPath"]) if item.get("snapshotPath") else None,
-                   build=item.get("build"))
+                   build=item.get("build"), line_hashes=item.get("lineHashes"))
 
 
 @dataclass
@@ -139,6 +141,8 @@ class Transfer:
                 "data": encoded, "compressed": True, "sha256": hashlib.sha256(raw).hexdigest()}
         if upload.build:
             body["build"] = upload.build
+        if upload.line_hashes:
+            body["lineHashes"] = upload.line_hashes
         reply = self.client.post(f"/v1/upload/{upload.product}", json=body,
                                  headers={"Idempotency-Key": upload.idempotency_key})
         return Result(upload, "inline", len(encoded), reply or {})

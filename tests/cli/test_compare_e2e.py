@@ -109,3 +109,30 @@ def test_guardian_a_test_that_starts_failing_and_a_lighthouse_drop(cli: Cli, tmp
     lighthouse = uploads["lighthouse-report"]["gate"]
     assert lighthouse["status"] == "failed" and lighthouse["counts"]["deltas"]["performance"] == -8.0
     assert lighthouse["baseline"]["commit"] == base
+
+
+def test_the_line_hash_comes_from_the_workspace_sources_and_survives_moved_lines(cli: Cli, tmp_path: Path) -> None:
+    root = workspace_repo(tmp_path)
+    source = root / "src" / "app.ts"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    body = ["const a = 1;", "let unused = 2;", "console.log(a);", "let unused = 2;"]
+    source.write_text("\n".join(body) + "\n")
+    same = {"severity": "warning", "message": "'unused' is declared but never used.", "code": "6133"}
+    export = {"diagnostics": {"src/app.ts": [{**same, "line": 2}, {**same, "line": 4}]}}
+    export_of(root).write_text(json.dumps(export))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "two identical warnings")
+    assert cli("insight", "upload", "-w", str(root), "--project", "hashes").code == 0
+    git(root, "checkout", "-q", "-b", "moved")
+    source.write_text("\n".join(["// header", "// more", *body]) + "\n")  # every line moves down two
+    export_of(root).write_text(json.dumps({"diagnostics": {"src/app.ts": [{**same, "line": 4}, {**same, "line": 6}]}}))
+    git(root, "commit", "-q", "-am", "lines moved")
+    moved = cli.json("insight", "upload", "-w", str(root), "--project", "hashes")
+    [run] = [u for u in moved["uploaded"] if u["type"] == "analysis-results"]
+    assert run["gate"]["counts"]["new"] == 0 and run["gate"]["counts"]["fixed"] == 0, run["gate"]
+    source.write_text("\n".join(["// header", "// more", body[0], body[1], body[2], "let unusedToo = 3;"]) + "\n")
+    export_of(root).write_text(json.dumps({"diagnostics": {"src/app.ts": [{**same, "line": 4}, {**same, "line": 6}]}}))
+    git(root, "commit", "-q", "-am", "the second flagged line is another line now")
+    changed = cli.json("insight", "upload", "-w", str(root), "--project", "hashes")
+    [run] = [u for u in changed["uploaded"] if u["type"] == "analysis-results"]
+    assert run["gate"]["counts"]["new"] == 1 and run["gate"]["counts"]["fixed"] == 1, run["gate"]  # two stay two

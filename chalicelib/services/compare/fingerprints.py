@@ -33,3 +33,18 @@ def fingerprints(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "file": str(issue.get("file") or ""), "line": issue.get("line"), "rule": rule,
                     "message": str(issue.get("message") or "")[:500]})
     return out
+
+
+MAX_LINE_HASHES = 50_000
+
+
+def with_line_hashes(issues: list[dict[str, Any]], hashes: dict[str, dict[str, str]] | None) -> list[dict[str, Any]]:
+    """The flattened issues with the ``lineHash`` the CLI sent for their file and line (the hash of
+    the flagged line's text in the workspace), where there is one."""
+    if not hashes:
+        return issues
+    out = []
+    for issue in issues:
+        found = (hashes.get(str(issue.get("file") or "")) or {}).get(str(issue.get("line")))
+        out.append({**issue, "lineHash": found} if isinstance(found, str) else issue)
+    return out

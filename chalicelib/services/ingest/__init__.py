@@ -25,6 +25,7 @@ from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.models.payloads import UploadType, resolve
 from chalicelib.services import idempotency
 from chalicelib.services.compare import service as compare
+from chalicelib.services.compare.fingerprints import with_line_hashes
 from chalicelib.services.ingest import autopilot, guardian, insight
 from chalicelib.services.ingest.summary import NoSummarizer, Summary, bound_summary
 from chalicelib.services.ingest.values import to_dynamo, to_plain
@@ -79,7 +80,8 @@ def check_binary(product: str, upload_type: str) -> UploadType:
 
 def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_id: str, metadata: dict,
                 raw_json: bytes, idempotency_key: str | None, *, gzipped: bytes | None = None,
-                build: dict[str, Any] | None = None) -> IngestResult:
+                build: dict[str, Any] | None = None,
+                line_hashes: dict[str, dict[str, str]] | None = None) -> IngestResult:
     """Validate and store one JSON payload as a run. Raises ApiError subclasses (4xx) for anything
     wrong with the payload; a replay returns the original result with ``created=False``.
 
@@ -122,7 +124,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     for name, value in (("externalId", natural_id), ("environment", summary.environment), ("passed", summary.passed)):
         if value is not None:
             item[name] = value
-    kept = _kept(product, upload_type, summary, raw_json)
+    kept = _kept(product, upload_type, summary, raw_json, line_hashes)
     if build:
         item["build"] = {k: v for k, v in build.items() if v not in (None, "")}
     gate = None
@@ -224,11 +226,14 @@ def _identity(kind: UploadType, metadata: dict, project_id: str, payload_sha: st
     return None
 
 
-def _kept(product: str, upload_type: str, summary: Summary, raw_json: bytes) -> dict[str, Any] | None:
+def _kept(product: str, upload_type: str, summary: Summary, raw_json: bytes,
+          line_hashes: dict[str, dict[str, str]] | None = None) -> dict[str, Any] | None:
     """What comparison keeps of this run (fingerprints, test outcomes, scores), or None."""
     if upload_type not in compare.COMPARABLE_TYPES:
         return None
     _, items = SUMMARIZERS[product].items(upload_type, json.loads(raw_json))
+    if line_hashes and upload_type == "analysis-results":
+        items = with_line_hashes(items, line_hashes)
     return compare.kept_data(upload_type, summary.fields, items)
 
 

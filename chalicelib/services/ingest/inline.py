@@ -14,7 +14,8 @@ from chalicelib.services.ingest import IngestResult, check_binary, ingest_json
 
 def ingest_inline(org_id: str, plan: str, product: str, upload_type: str, project_id: str,
                   metadata: dict[str, Any], data: str, compressed: bool, sha256: str | None,
-                  idempotency_key: str | None, *, build: dict[str, Any] | None = None) -> IngestResult:
+                  idempotency_key: str | None, *, build: dict[str, Any] | None = None,
+                  line_hashes: dict[str, dict[str, str]] | None = None) -> IngestResult:
     """Decode and store one inline upload."""
     settings = get_settings()
     check_binary(product, upload_type)
@@ -30,7 +31,7 @@ def ingest_inline(org_id: str, plan: str, product: str, upload_type: str, projec
             raise InvalidInput("sha256 does not match the payload.", code="checksum_mismatch",
                                details={"expected": wanted, "actual": hashlib.sha256(raw).hexdigest()})
     return ingest_json(org_id, plan, product, upload_type, project_id, metadata, raw, idempotency_key,
-                       gzipped=wire if compressed else None, build=build)
+                       gzipped=wire if compressed else None, build=build, line_hashes=line_hashes)
 
 
 def _too_large(size: int, limit: int) -> PayloadTooLarge:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from odavl_cli import build, config
+from odavl_cli import build, config, linehash
 from odavl_cli.client import ApiClient, CliError
 from odavl_cli.exits import ExitStatus
 from odavl_cli.queue import UploadQueue
@@ -56,7 +56,8 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
         for item in items:
             upload = Upload(product=item.product, type=item.type, path=item.path, project_id=project_id,
                             metadata=item.metadata, binary=item.binary, content_type=item.content_type,
-                            operation_id=operation_id, build=context.payload())
+                            operation_id=operation_id, build=context.payload(),
+                            line_hashes=_line_hashes(root, item))
             quiet = silent and item.auxiliary
             if offline is None:
                 transfer.show_progress = not (as_json or quiet)
@@ -130,6 +131,16 @@ def _exit(code: int) -> None:
 
 
 @handle_errors
+def _line_hashes(root: Path, item: Any) -> dict[str, dict[str, str]] | None:
+    """For an Insight export: the hash of each flagged line in the workspace's own sources."""
+    if item.type != "analysis-results":
+        return None
+    try:
+        return linehash.line_hashes(root, item.path.read_bytes()) or None
+    except OSError:
+        return None
+
+
 def _against(client: ApiClient, product: str, run_id: str, base: str) -> dict[str, Any] | None:
     """The comparison with a chosen run (--base), as a gate line's data."""
     compared = client.get(f"/v1/runs/{product}/{run_id}/compare", params={"base": base, "pageSize": 1})
