@@ -47,9 +47,13 @@ def kept_data(upload_type: str, summary: dict[str, Any], items: list[Any]) -> di
     return make(summary, items) if make else None
 
 
-def store_kept(key: str, data: dict[str, Any]) -> None:
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    payloads.put(key, gzip.compress(raw, 6), hashlib.sha256(raw).hexdigest())
+def pack_kept(data: dict[str, Any]) -> bytes:
+    """The kept data as stored (gzip'd JSON): its size counts towards the run's stored bytes."""
+    return gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+
+
+def store_kept(key: str, packed: bytes) -> None:
+    payloads.put(key, packed, hashlib.sha256(packed).hexdigest())
 
 
 def load_kept(item: dict[str, Any]) -> dict[str, Any] | None:
@@ -60,15 +64,15 @@ def load_kept(item: dict[str, Any]) -> dict[str, Any] | None:
 
 # ---- baseline --------------------------------------------------------------------------------------
 
-def find_baseline(org_id: str, product: str, item: dict[str, Any], base: str = "auto"
-                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def find_baseline(org_id: str, product: str, item: dict[str, Any], base: str = "auto",
+                  settings: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the baseline run item, how it was chosen) or (None, None). Two key lookups at most."""
     if base != "auto":
         chosen = run_store.get(org_id, product, base)
         if chosen is None or chosen.get("type") != item.get("type"):
             raise NotFound("No such baseline run of this type.", details={"base": base})
         return chosen, _info(chosen, "chosen", True)
-    settings = project_settings(org_id, str(item.get("projectId") or ""))
+    settings = settings or project_settings(org_id, str(item.get("projectId") or ""))
     branch = settings["baseBranch"]
     build = item.get("build") or {}
     project, kind = str(item.get("projectId") or ""), str(item["type"])
@@ -94,11 +98,12 @@ def _info(run: dict[str, Any], rule: str, exact: bool) -> dict[str, Any]:
 # ---- comparing -------------------------------------------------------------------------------------
 
 def comparison(org_id: str, product: str, item: dict[str, Any], kept: dict[str, Any] | None,
-               base: str = "auto") -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+               base: str = "auto", settings: dict[str, Any] | None = None
+               ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(baseline info, the full comparison) of a run whose kept data is ``kept``."""
     if kept is None:
         return None, None
-    baseline, info = find_baseline(org_id, product, item, base)
+    baseline, info = find_baseline(org_id, product, item, base, settings)
     if baseline is None:
         return None, None
     then = load_kept(baseline)
@@ -110,9 +115,9 @@ def comparison(org_id: str, product: str, item: dict[str, Any], kept: dict[str, 
 
 def evaluate(org_id: str, product: str, item: dict[str, Any], kept: dict[str, Any] | None) -> dict[str, Any]:
     """The gate of a new run (at ingest), with the baseline it was judged against."""
-    info, diff = comparison(org_id, product, item, kept)
-    rules = project_settings(org_id, str(item.get("projectId") or ""))["gate"]
-    verdict = compare_rules.gate(str(item["type"]), diff, rules)
+    settings = project_settings(org_id, str(item.get("projectId") or ""))  # one read for baseline and rules
+    info, diff = comparison(org_id, product, item, kept, settings=settings)
+    verdict = compare_rules.gate(str(item["type"]), diff, settings["gate"])
     return {**verdict, "baseline": info, "counts": diff["counts"] if diff else None}
 
 

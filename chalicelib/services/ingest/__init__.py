@@ -125,6 +125,8 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         if value is not None:
             item[name] = value
     kept = _kept(product, upload_type, summary, raw_json, line_hashes)
+    packed = compare.pack_kept(kept) if kept is not None else b""
+    item["storedBytes"] = len(body) + len(packed)  # the payload and what comparison keeps of it
     if build:
         item["build"] = {k: v for k, v in build.items() if v not in (None, "")}
     gate = None
@@ -136,7 +138,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     idem_items, idem_pks = idempotency.entries(org_id, product, claimed, req_hash, to_dynamo(result.reply()), retention)
     item["idempotencyPks"] = idem_pks
     _check_item_size(item)
-    metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, len(body))
+    metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, item["storedBytes"])
     link_items = _report_link(org_id, product, upload_type, metadata, item)
     entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items,
                *project_store.index_entries(item)]
@@ -147,7 +149,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     try:
         payloads.put(key, body, payload_sha)  # inside: a put whose answer was lost may still have stored it
         if kept is not None:
-            compare.store_kept(item["compareKey"], kept)
+            compare.store_kept(item["compareKey"], packed)
         transacting = True
         transact.write(entries)
     except transact.TransactionCancelled as exc:

@@ -87,7 +87,8 @@ def run_uploads(product: str, *, workspace: Path | None, run_id: str | None, tes
                     target = f" → {result.url}" if result.url else ""
                     console.print(f"[green]✓[/] {escape(item.label)} ({how}){escape(target)}", soft_wrap=True)
                     line = build.summary_line(info.get("gate"))
-                    if line and not item.auxiliary:
+                    first = (info.get("gate") or {}).get("status") == "no_baseline"
+                    if line and not item.auxiliary and not (silent and first):
                         console.print(f"  {escape(line)}", soft_wrap=True)
                     if info.get("jobId") and not wait:
                         console.print(f"  ingest job {info['jobId']} queued: follow it with `odavl jobs show {info['jobId']}`",
@@ -130,7 +131,6 @@ def _exit(code: int) -> None:
         raise typer.Exit(code)
 
 
-@handle_errors
 def _line_hashes(root: Path, item: Any) -> dict[str, dict[str, str]] | None:
     """For an Insight export: the hash of each flagged line in the workspace's own sources."""
     if item.type != "analysis-results":
@@ -169,6 +169,7 @@ SummaryMd = Annotated[Optional[Path], typer.Option("--summary-md", help="append 
 Base = Annotated[Optional[str], typer.Option("--base", help="compare with this run id instead of the automatic baseline")]
 
 
+@handle_errors
 def insight_upload(workspace: Workspace = None, project: Project = None, silent: Silent = False,
                    fail_on_queue: FailOnQueue = False, wait: Wait = True, as_json: JsonFlag = False,
                    gate: GateFlag = False, summary_md: SummaryMd = None, base: Base = None) -> None:

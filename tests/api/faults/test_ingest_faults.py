@@ -37,7 +37,7 @@ def test_run_state_unknown_keeps_the_payload(client: Any, org: Org) -> None:
     stays (an unreferenced object costs bytes; a deleted one would break the run and its replays)."""
     client.http.get("/v1/whoami", headers=org.headers)
     with armed(Fault("dynamodb", "TransactWriteItems", 2, phase="after")) as lost, \
-            armed(Fault("dynamodb", "GetItem", 4)) as check:
+            armed(Fault("dynamodb", "GetItem", 5)) as check:  # 4 is the project settings read
         response = _upload(client, org)
     assert lost.fired and check.fired, lost.calls
     assert check.calls[-1] == "dynamodb.GetItem"  # the run check came after the transaction

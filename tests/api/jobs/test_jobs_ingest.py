@@ -31,7 +31,8 @@ PAYLOAD = {
 def _run_objects(org_id: str) -> list[str]:
     s3 = boto3.client("s3", region_name="us-east-1")
     found = s3.list_objects_v2(Bucket=get_settings().bucket, Prefix=f"orgs/{org_id}/runs/")
-    return [o["Key"] for o in found.get("Contents", [])]
+    # the run's payload objects (what comparison keeps of a run lies beside it, <runId>.cmp.json.gz)
+    return [o["Key"] for o in found.get("Contents", []) if not o["Key"].endswith(".cmp.json.gz")]
 
 
 def _job(client, org: Org, job_id: str) -> dict:
@@ -44,7 +45,8 @@ def test_a_staged_payload_becomes_a_run(client, org: Org, deliver):
     shown = _job(client, org, job["jobId"])
     assert shown["status"] == "succeeded", shown
     result = shown["result"]
-    assert set(result) == {"uploadId", "runId", "url"} and result["url"].endswith(result["runId"])
+    assert set(result) == {"uploadId", "runId", "url", "gate"} and result["url"].endswith(result["runId"])
+    assert result["gate"]["status"] == "no_baseline"  # the first analysis of its project
     assert _run_objects("acme") == [f"orgs/acme/runs/insight/{result['runId']}.json.gz"]
     run = client.http.get(f"/v1/runs/insight/{result['runId']}", headers=org.headers)
     assert run.status_code == 200, run.body

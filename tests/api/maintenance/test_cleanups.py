@@ -30,13 +30,13 @@ def test_a_delete_cut_off_after_its_transaction_is_finished_by_retention(client,
     assert run_store.get("acme", "guardian", gone) is None
     assert item["payloadKey"] in _objects("orgs/acme/runs/")
     assert blobs.get("acme", sha(SHOT_OWN))["refs"] == 1  # not released yet
-    assert _markers("acme") == sorted([f"OBJECT#{item['payloadKey']}", f"ATTACH#guardian#{gone}",
-                                       "ATTACH#guardian#tr-gone"])
+    assert _markers("acme") == sorted([f"OBJECT#{item['payloadKey']}", f"OBJECT#{item['compareKey']}",
+                                       f"ATTACH#guardian#{gone}", "ATTACH#guardian#tr-gone"])
 
     with clock.frozen(NOW):
         report = retention.run_retention(steps=("cleanups",))
 
-    assert report.cleanups_finished == 3 and report.complete and not report.failures
+    assert report.cleanups_finished == 4 and report.complete and not report.failures
     assert _markers("acme") == []
     assert item["payloadKey"] not in _objects("orgs/acme/runs/")
     assert blobs.get("acme", sha(SHOT_OWN)) is None and blobs.get("acme", sha(SHOT_SHARED))["refs"] == 1
