@@ -65,7 +65,12 @@ def test_worker_runs_a_queued_ingest_job_to_success(stack):
     assert job["status"] == "succeeded", job
     assert job["attempts"] == 1 and job["startedAt"] and job["finishedAt"]
     assert job["result"]["url"]
-    staged = stack.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="orgs/e2e/uploads/e2e-job-ok")
+    # the worker removes the staging object right after marking the job succeeded
+    for _ in range(50):
+        staged = stack.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="orgs/e2e/uploads/e2e-job-ok")
+        if staged.get("KeyCount", 0) == 0:
+            break
+        time.sleep(0.1)
     assert staged.get("KeyCount", 0) == 0
     listed = httpx.get(f"{stack.api_url}/v1/jobs?status=succeeded",
                        headers={"Authorization": f"Bearer {stack.admin_key}"}).json()["items"]

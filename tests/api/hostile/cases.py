@@ -194,13 +194,18 @@ def _query_rows(spec: RouteSpec) -> list[Case]:
     return rows
 
 
+NAMESPACE_PARAMS = frozenset({"projectId"})
+
+
 def _path_rows(spec: RouteSpec) -> list[Case]:
     rows = []
     body = _json({}) if spec.body is not None else None
     for name in PARAM.findall(spec.path):
         for label, value in HOSTILE_PATH_VALUES.items():
             rows.append(Case(f"path-{name}-{label}", spec.method, _fill(spec, **{name: value}), body=body))
-        if name.endswith("Id"):  # an id another organization owns (a product is nobody's)
+        # An id another organization owns (a product is nobody's; a project id names a project in the
+        # caller's own organization: another's project of the same name is simply a different one).
+        if name.endswith("Id") and name not in NAMESPACE_PARAMS:
             rows.append(Case(f"path-{name}-foreign", spec.method, _fill(spec, **{name: f"{{foreign:{name}}}"}),
                              body=body, status=None if spec.body is not None else 404))
     return rows
