@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from chalicelib.store import transact
+from chalicelib.store.runs import run_key
 from chalicelib.store.tables import table, table_name
 
 
@@ -88,10 +90,6 @@ def done_awaiting(org_id: str, product: str, project_id: str, upload_type: str, 
 
 def set_gate(org_id: str, product: str, run_id: str, gate: Any) -> None:
     """Replace a run's gate (its baseline arrived after it), if the run still exists."""
-    from botocore.exceptions import ClientError
-
-    from chalicelib.store.runs import run_key
-
     try:
         table("runs").update_item(Key=run_key(org_id, product, run_id), UpdateExpression="SET gate = :g",
                                   ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":g": gate})

@@ -5,6 +5,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -13,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from odavl_cli.client import ApiClient, CliError
-from odavl_cli.config import load
+from odavl_cli.config import home, load, write_private_json
 from odavl_cli.exits import ExitStatus
 
 # The one --json option of every command that can print JSON.
@@ -80,16 +81,12 @@ def human_bytes(n: float | int | None) -> str:
     return f"{value:.1f} TB"
 
 
-def _cursors_path() -> Any:
-    from odavl_cli.config import home
-
+def _cursors_path() -> Path:
     return home() / "cursors.json"
 
 
 def remember_cursor(command: str, cursor: str | None) -> None:
     """Keep the next page's cursor of a listing, so ``--next`` can ask for it (no long token to paste)."""
-    from odavl_cli.config import write_private_json
-
     path = _cursors_path()
     try:
         saved = json.loads(path.read_text()) if path.exists() else {}

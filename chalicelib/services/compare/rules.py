@@ -2,6 +2,7 @@
 runs of one type compare, and the quality gate over that comparison."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Callable
 
 from chalicelib.services.compare.fingerprints import fingerprints
@@ -49,6 +50,10 @@ def _failing(status: str) -> bool:
     return status.lower() in ("failed", "failure", "error", "broken", "timedout")
 
 
+def _by_severity(issues: list[dict[str, Any]]) -> dict[str, int]:
+    return dict(Counter(issue["severity"] for issue in issues))
+
+
 def diff(upload_type: str, run: dict[str, Any], base: dict[str, Any], run_status: str = "",
          base_status: str = "") -> dict[str, Any]:
     """The comparison of two runs' kept data: counts and the full new / fixed lists."""
@@ -57,8 +62,8 @@ def diff(upload_type: str, run: dict[str, Any], base: dict[str, Any], run_status
         then = {i["fp"]: i for i in base.get("issues", [])}
         new = [now[k] for k in now if k not in then]
         fixed = [then[k] for k in then if k not in now]
-        by = lambda xs: {s: sum(1 for x in xs if x["severity"] == s) for s in {x["severity"] for x in xs}}  # noqa: E731
-        return {"counts": {"new": len(new), "fixed": len(fixed), "newBySeverity": by(new), "fixedBySeverity": by(fixed)},
+        return {"counts": {"new": len(new), "fixed": len(fixed), "newBySeverity": _by_severity(new),
+                           "fixedBySeverity": _by_severity(fixed)},
                 "new": new, "fixed": fixed}
     if upload_type == "test-results":
         now, then = run.get("tests", {}), base.get("tests", {})
