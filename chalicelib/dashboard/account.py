@@ -8,22 +8,21 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timezone
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from chalice import Response
 from pydantic import ValidationError
 
 from chalicelib import clock
-from chalicelib.config import get_settings
 from chalicelib.dashboard import charts, render
 from chalicelib.dashboard import session as sessions
-from chalicelib.dashboard.views import Ctx, _cap, _need, _signed_in
+from chalicelib.dashboard.views import Ctx, _cap, _need, _origin_of, _signed_in, foreign_origin
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.services import files as file_service
 from chalicelib.services import jobs as job_service
 from chalicelib.services import keys as key_service
-from chalicelib.services.plans import Metric
+from chalicelib.plans import Metric
 from chalicelib.services.scopes import ALL_SCOPES, DEFAULT_SCOPES
 from chalicelib.services.usage import report
 
@@ -43,35 +42,6 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # ---- the guard of every change -----------------------------------------------------------------------
-
-def _allowed_origins(ctx: Ctx) -> set[str]:
-    """The dashboard's own origin; on plain-http loopback also the loopback host the request came to
-    (127.0.0.1 and localhost are the same server there)."""
-    parts = urlsplit(get_settings().dashboard_url)
-    allowed = {f"{parts.scheme}://{parts.netloc}"}
-    host = (ctx.request.headers or {}).get("host", "")
-    if sessions.loopback_http(get_settings().dashboard_url) and host and sessions.loopback_http(f"http://{host}"):
-        allowed.add(f"http://{host}")
-    return allowed
-
-
-def _origin_of(ctx: Ctx) -> str | None:
-    headers = ctx.request.headers or {}
-    origin = headers.get("origin")
-    if origin:
-        return origin.strip()
-    referer = headers.get("referer")
-    if referer:
-        parts = urlsplit(referer)
-        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "invalid"
-    return None
-
-
-def foreign_origin(ctx: Ctx) -> bool:
-    """Whether a POST came from anywhere but the dashboard's own pages (or says nothing of where)."""
-    origin = _origin_of(ctx)
-    return origin is None or origin not in _allowed_origins(ctx)
-
 
 def _change(ctx: Ctx) -> tuple[dict[str, list[str]], Response | None]:
     """The posted form of a change, once the session, the origin and the CSRF token are checked.

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from chalicelib.dashboard.models import LoginLink, LoginLinkRequest
 
 views = lazy_module("chalicelib.dashboard.views")
+pages = lazy_module("chalicelib.dashboard.pages")
 models = lazy_module("chalicelib.dashboard.models")
 
 bp = Blueprint(__name__)
@@ -20,7 +21,7 @@ FORMS = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 
 def _page(view: str, **params: Any) -> Response:
-    return views.handle(bp.current_request, view, params)
+    return pages.handle(bp.current_request, view, params)
 
 
 @bp.route("/dashboard", methods=["GET"])

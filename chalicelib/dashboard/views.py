@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from chalice import Response
 from markupsafe import escape
@@ -19,7 +19,7 @@ from markupsafe import escape
 from chalicelib.config import get_settings
 from chalicelib.dashboard import charts, data, render
 from chalicelib.dashboard import session as sessions
-from chalicelib.errors import ApiError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from chalicelib.logs import logger
 from chalicelib.services import auth
 from chalicelib.services import runs as run_service
@@ -92,30 +92,7 @@ def _cookies(header: str) -> dict[str, str]:
     return found
 
 
-def handle(request: Any, name: str, params: dict[str, str]) -> Response:
-    """Run view ``name``; every failure becomes a page."""
-    ctx = Ctx(request)
-    logger.append_keys(request_id=ctx.rid, org_id=None, key_id=None, route=f"{request.method} {request.path}")
-    try:
-        return VIEWS[name](ctx, **params)
-    except NotFound:
-        return _error(ctx, 404, "Not found", "There is no such page, or no such run in your organization.")
-    except Forbidden as exc:
-        return _error(ctx, 403, "Not allowed", exc.message)
-    except ApiError as exc:
-        if exc.status < 500:
-            return _error(ctx, exc.status, "That did not work", exc.message)
-        logger.exception("dashboard page failed")
-        return _error(ctx, 500, "Something went wrong", "The page could not be shown.")
-    except sessions.NotConfigured:
-        logger.exception("dashboard sessions not configured")
-        return _error(ctx, 503, "Sign-in is not configured", "The dashboard's session key is not set up yet.")
-    except Exception:
-        logger.exception("dashboard page failed")
-        return _error(ctx, 500, "Something went wrong", "The page could not be shown.")
-
-
-def _error(ctx: Ctx, status: int, title: str, message: str) -> Response:
+def error_page(ctx: Ctx, status: int, title: str, message: str) -> Response:
     try:
         return ctx.page("error.html", status, title=title, message=message, code=status, request_id=ctx.rid)
     except Exception:  # the error page itself failed: the plainest page, still without details
@@ -125,6 +102,37 @@ def _error(ctx: Ctx, status: int, title: str, message: str) -> Response:
         headers = {"Content-Type": "text/html; charset=utf-8", "X-Request-Id": ctx.rid, "X-Content-Type-Options": "nosniff",
                    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "Referrer-Policy": "no-referrer"}
         return Response(body=body, status_code=status, headers=headers)
+
+
+# ---- where a POST came from ----------------------------------------------------------------------
+
+def _allowed_origins(ctx: Ctx) -> set[str]:
+    """The dashboard's own origin; on plain-http loopback also the loopback host the request came to
+    (127.0.0.1 and localhost are the same server there)."""
+    parts = urlsplit(get_settings().dashboard_url)
+    allowed = {f"{parts.scheme}://{parts.netloc}"}
+    host = (ctx.request.headers or {}).get("host", "")
+    if sessions.loopback_http(get_settings().dashboard_url) and host and sessions.loopback_http(f"http://{host}"):
+        allowed.add(f"http://{host}")
+    return allowed
+
+
+def _origin_of(ctx: Ctx) -> str | None:
+    headers = ctx.request.headers or {}
+    origin = headers.get("origin")
+    if origin:
+        return origin.strip()
+    referer = headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "invalid"
+    return None
+
+
+def foreign_origin(ctx: Ctx) -> bool:
+    """Whether a POST came from anywhere but the dashboard's own pages (or says nothing of where)."""
+    origin = _origin_of(ctx)
+    return origin is None or origin not in _allowed_origins(ctx)
 
 
 # ---- sessions ---------------------------------------------------------------------------------------
@@ -193,7 +201,7 @@ def logout(ctx: Ctx) -> Response:
     found = sessions.read(ctx.cookies.get(sessions.COOKIE))
     if found is not None and not sessions.csrf_ok(found, form.get("csrf")):
         raise Forbidden("The sign-out form is not this session's. Reload the page and sign out again.")
-    if found is not None and account.foreign_origin(ctx):
+    if found is not None and foreign_origin(ctx):
         raise Forbidden("The sign-out form was not sent from the dashboard's own pages. Sign out from its button.")
     return render.redirect(render.url("login", out="1"), ctx.rid, [sessions.cookie(sessions.COOKIE, "", 0)])
 
@@ -741,7 +749,7 @@ def screenshot(ctx: Ctx, product: str, run_id: str, sha256: str) -> Response:
 def login_link(ctx: Ctx, token: str) -> Response:
     taken = sessions.take_link(token)
     if taken is None or sessions.principal(taken[0]) is None:
-        return _error(ctx, 404, "This sign-in link does not work",
+        return error_page(ctx, 404, "This sign-in link does not work",
                       "It is unknown, used already or expired (links work once, for five minutes). "
                       "Run `odavl dashboard` for a new one, or sign in with your API key.")
     _, value, next_path = taken
@@ -752,7 +760,3 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "overview": overview, "login_form": login_form, "login": login, "login_link": login_link, "logout": logout,
     "static": static, "runs": runs, "run": run, "screenshot": screenshot, "commit": commit,
 }
-
-from chalicelib.dashboard import account  # noqa: E402  (the account pages build on the helpers above)
-
-VIEWS.update(account.VIEWS)

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from chalicelib.models.base import ApiModel, ApiResponse
-from chalicelib.services.plans import Metric
+from chalicelib.plans import Metric
 
 
 class MetricUsage(ApiResponse):

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 catalog = lazy_module("chalicelib.services.uploads.catalog")
 completion = lazy_module("chalicelib.services.uploads.completion")
 sessions = lazy_module("chalicelib.services.uploads.sessions")
+files = lazy_module("chalicelib.services.files")
 
 bp = Blueprint(__name__)
 
@@ -53,7 +54,10 @@ def complete_upload(ctx: RequestContext, body: CompleteUploadRequest, uploadId: 
     _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
     parts = [p.model_dump(by_alias=True) for p in body.parts] if body.parts else None
     assert ctx.principal is not None
-    status, answer = completion.complete(ctx.org_id, ctx.principal.plan, uploadId, parts)
+    if session.get("kind") == sessions.FILE:  # a storage file seen through this door records a file
+        status, answer = files.complete(ctx.org_id, ctx.principal.plan, uploadId)
+    else:
+        status, answer = completion.complete(ctx.org_id, ctx.principal.plan, uploadId, parts)
     return Reply(answer, status=status)
 
 

@@ -1,5 +1,5 @@
 """Usage: the current period, past periods, internal metering; the monthly roll-over schedule.
-Importing this module also installs the metering hook on every authenticated, metered route."""
+(The metering hook on every metered route is installed by ``chalicelib.groups.build``.)"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Cron
 
 from chalicelib.lazy import lazy_module
-from chalicelib.services.usage.meter import give_back_refused, meter_request
 from chalicelib.web import RequestContext, route
-from chalicelib.web.route import AFTER_AUTH_HOOKS, ERROR_HOOKS
 
 if TYPE_CHECKING:
     from chalicelib.models.usage import HistoryQuery, IncrementRequest, IncrementResult, UsageHistory, UsageView
@@ -19,12 +17,6 @@ rollover = lazy_module("chalicelib.services.usage.rollover")
 models = lazy_module("chalicelib.models.usage")
 
 bp = Blueprint(__name__)
-
-if meter_request not in AFTER_AUTH_HOOKS:
-    AFTER_AUTH_HOOKS.append(meter_request)
-if give_back_refused not in ERROR_HOOKS:
-    ERROR_HOOKS.append(give_back_refused)
-
 
 def _plan(ctx: RequestContext) -> str:
     assert ctx.principal is not None

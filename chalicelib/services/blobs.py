@@ -11,7 +11,7 @@ from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict
 from chalicelib.logs import logger
-from chalicelib.services.uploads import metering
+from chalicelib.services import cleanup, storage_accounting
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
@@ -101,7 +101,7 @@ def store_new(org_id: str, plan: str, key: str, blob: dict[str, Any], link: dict
             pass
     record = {**blob, "orgId": org_id, "key": key, "createdAt": clock.iso()}
     extra = list(extra or [])
-    gauge = metering.gauge_items(org_id, plan, AREA, blob["contentType"], int(blob["size"]), 1)
+    gauge = storage_accounting.gauge_items(org_id, plan, AREA, blob["contentType"], int(blob["size"]), 1)
     items = [*extra, file_store.new_blob_item(org_id, record),
              file_store.new_attachment_item(org_id, _attachment(org_id, record, link)), *gauge]
     try:
@@ -116,7 +116,7 @@ def store_new(org_id: str, plan: str, key: str, blob: dict[str, Any], link: dict
                 raise BlobRace(sha256) from missing
             return False
         if any(exc.failed(i) for i in range(len(extra) + 2, len(items))):
-            raise metering.quota_exceeded(org_id, plan, int(blob["size"])) from exc
+            raise storage_accounting.quota_exceeded(org_id, plan, int(blob["size"])) from exc
         raise
     return True
 
@@ -162,7 +162,7 @@ def _delete_if_unreferenced(org_id: str, sha256: str) -> int:
     if blob is None or int(blob.get("refs", 0)) > 0:
         return 0
     size = int(blob["size"])
-    if not metering.release_with_object([file_store.delete_unreferenced_blob_item(org_id, sha256)],
+    if not cleanup.release_with_object([file_store.delete_unreferenced_blob_item(org_id, sha256)],
                                         org_id, AREA, blob["contentType"], size, _key_of(org_id, blob)):
         return 0  # referenced again meanwhile, or already gone
     return size

@@ -1,7 +1,8 @@
 """What a deletion leaves to do after its transaction: S3 objects to delete, a run's attachments to
 release. The deleting transaction also writes a marker per piece of work (``Plan.entries``); the
 work runs right after and removes its markers. When it cannot finish (a crash, an S3 error), the
-record is gone but the markers stay, and the retention job resumes the work (``resume``) — so a
+record is gone but the markers stay, and the retention job resumes the work
+(``services.maintenance.leftovers``) — so a
 deletion never strands an object nor a blob reference, and nothing is done twice to harm."""
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.logs import logger
+from chalicelib.services import storage_accounting
 from chalicelib.store import cleanups, objects
 
 OBJECT = "object"
@@ -54,17 +56,12 @@ def carry_out(made: Plan, work: Callable[[], int | None]) -> int:
     return freed
 
 
-def resume(org_id: str, older_than: datetime, limit: int) -> tuple[int, int]:
-    """Retention: finish up to ``limit`` pieces of work whose markers are older than ``older_than``;
-    (count, bytes freed). Each piece is idempotent, so finishing one a live request is still doing is harmless."""
-    from chalicelib.services import blobs
-
-    count = freed = 0
-    for marker in cleanups.pending(org_id, clock.iso(older_than), limit):
-        if marker.get("kind") == OBJECT:
-            objects.delete(str(marker["key"]))
-        elif marker.get("kind") == ATTACHMENTS:
-            freed += blobs.release_run(org_id, str(marker["product"]), str(marker["runRef"]))
-        cleanups.forget(org_id, [marker["ref"]])
-        count += 1
-    return count, freed
+def release_with_object(items: list[dict[str, Any]], org_id: str, area: str, content_type: str, size: int,
+                        key: str) -> bool:
+    """``write_release`` of a record that owns the object at ``key``, then the object's deletion. A
+    cleanup marker written in the same transaction lets the retention job finish a deletion cut short."""
+    leftovers = plan(org_id, object_keys=[key])
+    if not storage_accounting.write_release(items, org_id, area, content_type, size, leftovers.entries):
+        return False
+    carry_out(leftovers, lambda: objects.delete(key))
+    return True

@@ -10,8 +10,8 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.errors import InvalidInput, NotFound, UnsupportedMediaType
-from chalicelib.services import filenames
-from chalicelib.services.uploads import completion, metering, presign, sessions
+from chalicelib.services import cleanup, filenames, storage_accounting
+from chalicelib.services.uploads import completion, presign, sessions
 from chalicelib.services.uploads.verify import EXTENSIONS
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
@@ -47,7 +47,7 @@ def create_upload_url(org_id: str, plan: str, request: dict[str, Any]) -> dict[s
     if file_expires_at is not None and file_expires_at <= clock.now():
         raise InvalidInput("fileExpiresAt must be in the future.", code="validation_failed",
                            details={"field": "fileExpiresAt"})
-    metering.check_room(org_id, plan, request["size"])
+    storage_accounting.check_room(org_id, plan, request["size"])
     file_id = new_file_id()
     name = filenames.sanitize(request["fileName"])
     record = {
@@ -65,7 +65,7 @@ def complete(org_id: str, plan: str, file_id: str) -> tuple[int, dict[str, Any]]
     session = sessions.get(org_id, _checked(file_id))
     if session.get("kind") != sessions.FILE:
         raise _not_found(file_id)
-    return completion.complete(org_id, plan, file_id)
+    return completion.complete(org_id, plan, file_id, destination=_record)
 
 
 def _record(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:
@@ -82,7 +82,7 @@ def _record(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[
         record["versionId"] = session["versionId"]  # downloads serve exactly the verified bytes
     body = {"status": "completed", **view(record)}
     close = completion.completion_item(session, 200, body)
-    gauge = metering.gauge_items(org_id, plan, AREA, record["contentType"], record["size"], 1)
+    gauge = storage_accounting.gauge_items(org_id, plan, AREA, record["contentType"], record["size"], 1)
     items = [close, file_store.new_file_item(org_id, record), *gauge]
     try:
         transact.write(items)
@@ -91,12 +91,10 @@ def _record(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[
             raise completion.AlreadyCompleted() from exc
         if any(exc.failed(i) for i in range(2, len(items))):
             sessions.discard(session)
-            raise metering.quota_exceeded(org_id, plan, record["size"]) from exc
+            raise storage_accounting.quota_exceeded(org_id, plan, record["size"]) from exc
         raise
     return 200, body
 
-
-completion.DESTINATIONS[sessions.FILE] = _record
 
 
 def view(record: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +164,7 @@ def delete_file(org_id: str, file_id: str) -> None:
 
 def _remove(record: dict[str, Any]) -> bool:
     org_id = record["orgId"]
-    return metering.release_with_object([file_store.delete_file_item(org_id, record["fileId"])], org_id, AREA,
+    return cleanup.release_with_object([file_store.delete_file_item(org_id, record["fileId"])], org_id, AREA,
                                         record["contentType"], int(record["size"]), record["key"])
 
 
@@ -174,8 +172,8 @@ def stats(org_id: str, plan: str) -> dict[str, Any]:
     """Stored files in total and by content type, and the plan's storage limit and share used."""
     files_area = file_store.get_stats(org_id, AREA)
     blobs_area = file_store.get_stats(org_id, "blobs")
-    limit = metering.storage_limit(plan)
-    used = metering.used_bytes(org_id)
+    limit = storage_accounting.storage_limit(plan)
+    used = storage_accounting.used_bytes(org_id)
     return {
         "totalBytes": files_area["bytes"], "fileCount": files_area["count"],
         "byContentType": files_area["byContentType"],

@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.services import keys
-from chalicelib.services.plans import Plan
+from chalicelib.plans import Plan
 from chalicelib.services.scopes import ADMIN_SCOPES
 from chalicelib.store import orgs
 

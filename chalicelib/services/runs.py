@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from boto3.dynamodb.conditions import ConditionBase
 
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
@@ -39,10 +38,9 @@ def list_runs(org_id: str, product: str, *, project_id: str | None = None, statu
     if since and until and since > until:
         raise InvalidInput("'from' must not be after 'to'.", code="validation_failed",
                            details={"from": since.isoformat(), "to": until.isoformat()})
-    filters = _filters(status, environment, passed, upload_type)
-    for name, value in (("build.branch", branch), ("build.commit", commit.lower() if commit else None)):
-        if value:
-            filters = runs.eq(name, value) if filters is None else filters & runs.eq(name, value)
+    filters = {name: value for name, value in (
+        ("status", status), ("environment", environment), ("passed", passed), ("type", upload_type),
+        ("build.branch", branch or None), ("build.commit", commit.lower() if commit else None)) if value is not None}
     sk_from = f"RUN#{_ms(since):012x}" if since else None
     sk_to = f"RUN#{_ms(until):012x}g" if until else None
     start = _decode_cursor(cursor, org_id, product, project_id) if cursor else None
@@ -263,17 +261,6 @@ def _payload(item: dict[str, Any]) -> Any:
     settings = get_settings()
     raw = decoding.gunzip_bounded(body, settings.decompressed_max_bytes, 1 << 30)
     return json.loads(raw)
-
-
-def _filters(status: str | None, environment: str | None, passed: bool | None,
-             upload_type: str | None) -> ConditionBase | None:
-    conditions = [runs.eq(name, value) for name, value in
-                  (("status", status), ("environment", environment), ("passed", passed), ("type", upload_type))
-                  if value is not None]
-    combined: ConditionBase | None = None
-    for condition in conditions:
-        combined = condition if combined is None else combined & condition
-    return combined
 
 
 def _utc(at: datetime | None) -> datetime | None:

@@ -50,9 +50,10 @@ def get(org_id: str, product: str, run_id: str) -> dict[str, Any] | None:
 
 
 def iterate(org_id: str, product: str, *, project_id: str | None = None, sk_from: str | None = None,
-            sk_to: str | None = None, filters: ConditionBase | None = None, start_key: dict[str, Any] | None = None,
+            sk_to: str | None = None, filters: dict[str, Any] | None = None, start_key: dict[str, Any] | None = None,
             batch: int = 100, projection: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Matching run items, newest first, fetched ``batch`` evaluated items at a time."""
+    """Matching run items, newest first, fetched ``batch`` evaluated items at a time; ``filters`` maps
+    attribute paths (``build.branch``) to the value each must equal."""
     if project_id:
         hash_name, range_name, hash_value = "gsi1pk", "gsi1sk", project_pk(org_id, product, project_id)
     else:
@@ -69,8 +70,8 @@ def iterate(org_id: str, product: str, *, project_id: str | None = None, sk_from
     kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": False, "Limit": batch}
     if project_id:
         kwargs["IndexName"] = "gsi1"
-    if filters is not None:
-        kwargs["FilterExpression"] = filters
+    if filters:
+        kwargs["FilterExpression"] = _all_equal(filters)
     if projection:
         names = {f"#p{i}": name for i, name in enumerate(projection)}
         kwargs["ProjectionExpression"] = ", ".join(names)
@@ -92,9 +93,13 @@ def page_key(item: dict[str, Any], by_project: bool) -> dict[str, Any]:
     return {name: item[name] for name in names}
 
 
-def eq(name: str, value: Any) -> ConditionBase:
-    """A filter condition on one attribute."""
-    return Attr(name).eq(value)
+def _all_equal(filters: dict[str, Any]) -> ConditionBase | None:
+    """One filter expression: every attribute equals its value (None for no filter)."""
+    combined: ConditionBase | None = None
+    for name, value in filters.items():
+        condition = Attr(name).eq(value)
+        combined = condition if combined is None else combined & condition
+    return combined
 
 
 def older_than(org_id: str, product: str, sk_before: str, batch: int = 100) -> Iterator[dict[str, Any]]:

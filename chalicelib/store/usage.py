@@ -108,6 +108,12 @@ def consume(org_id: str, metric: str, amount: int, limit: int | None, period: st
     return _apply(_bounded_add(counter_key(org_id, period, metric), amount, limit))
 
 
+def entry_key(entry: dict[str, Any]) -> dict[str, str]:
+    """The plain key of a counter's transaction entry (what ``give_back_entry`` takes)."""
+    key = entry["Update"]["Key"]
+    return {"pk": key["pk"]["S"], "sk": key["sk"]["S"]}
+
+
 def give_back_entry(key: dict[str, str], amount: int = 1) -> dict[str, Any]:
     """A TransactWriteItems entry taking back ``amount`` counted earlier on a counter item (never below zero)."""
     return transact.update(table_name("usage"), key, "ADD used :n", condition="used >= :d",

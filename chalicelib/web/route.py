@@ -99,6 +99,11 @@ class RequestContext:
     principal: Principal | None = None
     headers: dict[str, str] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
+    # Set by the metering hook: the counters this request moved and its retry/operation markers,
+    # so an answer refused for its input can give them back.
+    metered_keys: list[dict[str, str]] = field(default_factory=list)
+    metered_mark: str | None = None
+    metered_operation: str | None = None
 
     @property
     def org_id(self) -> str:

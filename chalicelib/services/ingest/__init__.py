@@ -29,7 +29,7 @@ from chalicelib.services.compare.fingerprints import with_line_hashes
 from chalicelib.services.ingest import autopilot, guardian, insight
 from chalicelib.services.ingest.summary import NoSummarizer, Summary, bound_summary
 from chalicelib.services.ingest.values import to_dynamo, to_plain
-from chalicelib.services.plans import Metric, plan_limits
+from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import gauge, quota
 from chalicelib.store import files as file_store
 from chalicelib.store import payloads, runs, transact

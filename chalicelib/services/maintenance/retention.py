@@ -20,7 +20,7 @@ from chalicelib import clock
 from chalicelib.logs import logger
 from chalicelib.models.payloads import PRODUCTS
 from chalicelib.services.maintenance.summary import emit_metric, log_summary
-from chalicelib.services.plans import plan_limits
+from chalicelib.plans import plan_limits
 from chalicelib.store import orgs as org_store
 from chalicelib.store import retention as expiry_store
 
@@ -142,10 +142,10 @@ def _each_org(budget: Budget, step: Callable[[dict[str, Any], int], int]) -> boo
 
 def finish_cleanups(now: datetime, budget: Budget, report: RetentionReport) -> bool:
     """Deletions interrupted after their transaction: the objects and attachments they still owned."""
-    from chalicelib.services import cleanup
+    from chalicelib.services.maintenance import leftovers
 
     def step(org: dict[str, Any], limit: int) -> int:
-        count, freed = cleanup.resume(org["orgId"], now - CLEANUP_GRACE, limit)
+        count, freed = leftovers.resume(org["orgId"], now - CLEANUP_GRACE, limit)
         report.cleanups_finished += count
         report.cleanup_bytes_freed += freed
         return count

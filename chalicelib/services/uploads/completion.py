@@ -16,13 +16,15 @@ from chalicelib.services.uploads.verify import VerificationFailed, Verified, ver
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
-# Destinations beyond blobs and ingest register here (the storage API adds ``file``):
+# A destination beyond blobs and ingest (the storage API's ``file``), passed by its owner:
 # fn(session, plan, verified_sha256) -> (status, body), recording atomically with the session's completion.
-DESTINATIONS: dict[str, Callable[[dict[str, Any], str, str], tuple[int, dict[str, Any]]]] = {}
+Destination = Callable[[dict[str, Any], str, str], tuple[int, dict[str, Any]]]
 
 
-def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]] | None = None) -> tuple[int, dict[str, Any]]:
-    """Finish, verify and record an upload; (status, body). Idempotent."""
+def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]] | None = None,
+             destination: Destination | None = None) -> tuple[int, dict[str, Any]]:
+    """Finish, verify and record an upload; (status, body). Idempotent. Blob and ingest sessions go
+    to their own destinations; any other kind to ``destination`` (its owner's)."""
     session = sessions.get(org_id, upload_id)
     if session["status"] == "completed":
         return _stored(session)
@@ -32,7 +34,7 @@ def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]]
     # version that nothing serves or ingests.
     session = {**session, "versionId": verified.version_id}
     try:
-        return _deliver(session, plan, verified.sha256)
+        return _deliver(session, plan, verified.sha256, destination)
     except AlreadyCompleted:
         return _stored(sessions.get(org_id, upload_id))
 
@@ -100,15 +102,16 @@ def check(session: dict[str, Any]) -> Verified:
     return verified
 
 
-def _deliver(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:
+def _deliver(session: dict[str, Any], plan: str, sha256: str,
+             destination: Destination | None) -> tuple[int, dict[str, Any]]:
     kind = session["kind"]
     if kind == sessions.BLOB:
         return _to_blob(session, plan, sha256)
     if kind == sessions.INGEST:
         return _to_ingest(session, plan, sha256)
-    if kind not in DESTINATIONS:
-        import chalicelib.services.files  # noqa: F401  (registers the ``file`` destination)
-    return DESTINATIONS[kind](session, plan, sha256)
+    if destination is None:
+        raise TypeError(f"no destination for {kind} sessions")  # a caller's bug, not the client's
+    return destination(session, plan, sha256)
 
 
 def completion_item(session: dict[str, Any], status: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from chalicelib import clock, ids
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
-from chalicelib.services import blobs, filenames
-from chalicelib.services.uploads import catalog, metering, presign
+from chalicelib.services import blobs, filenames, storage_accounting
+from chalicelib.services.uploads import catalog, presign
 from chalicelib.store import files as file_store
 from chalicelib.store import objects
 
@@ -61,7 +61,7 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
                 return 200, _exists(org_id, existing, link, request["size"])
             except blobs.BlobMissing:  # retention removed it meanwhile: the bytes must be sent again
                 logger.info("blob vanished before attach; presigning a new upload", extra={"sha256": sha256})
-    metering.check_room(org_id, plan, request["size"])
+    storage_accounting.check_room(org_id, plan, request["size"])
     upload_id = ids.sortable_id()
     record = {
         "kind": kind, "product": request["product"], "type": request["type"], "fileName": link["fileName"],

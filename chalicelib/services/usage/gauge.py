@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services.plans import Metric
+from chalicelib.plans import Metric
 from chalicelib.services.usage.quota import limit_for, quota_error
 from chalicelib.store import usage as store
 

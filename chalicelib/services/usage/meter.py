@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.lazy import lazy_module
-from chalicelib.services.plans import Metric
+from chalicelib.plans import Metric
 from chalicelib.services.usage import headers, periods, quota, ratelimit
 from chalicelib.store import transact
 from chalicelib.store import usage as store
@@ -93,20 +93,20 @@ def meter_request(ctx: Any) -> None:
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # another writer holds a counter; brief jitter
     ctx.metered_mark = retry if counted else None
     ctx.metered_operation = operation if counted else None
-    ctx.metered_keys = [items_key(counter)] if counted else []
+    ctx.metered_keys = [store.entry_key(counter)] if counted else []
     ctx.response_headers.update(success_headers(p.org_id, p.key_id, p.plan, limit, period, now))
 
 
 def give_back_refused(ctx: Any, exc: Any) -> None:
     """Error hook: a request refused for its input (any 4xx) counts nothing in ``api_calls`` and leaves
     no marker it made; the rate window keeps it (the rate limit sees every request)."""
-    keys = getattr(ctx, "metered_keys", None)
+    keys = ctx.metered_keys
     status = getattr(exc, "status", 500)
     if not keys or not 400 <= status < 500:
         return
-    ctx.metered_keys = None
+    ctx.metered_keys = []
     entries = [store.give_back_entry(key) for key in keys]
-    for mark in (getattr(ctx, "metered_mark", None), getattr(ctx, "metered_operation", None)):
+    for mark in (ctx.metered_mark, ctx.metered_operation):
         if mark is not None:
             entries.append(store.forget_event_entry(ctx.principal.org_id, mark))
     transact.write(entries)
@@ -128,12 +128,6 @@ def _operation_mark(ctx: Any) -> str | None:
     if not value or not idempotency.is_valid_key(value):
         return None
     return "op:" + hashlib.sha256(f"{ctx.principal.key_id}\n{value}".encode()).hexdigest()
-
-
-def items_key(item: dict[str, Any]) -> dict[str, str]:
-    """The plain key of a transaction Update entry."""
-    key = item["Update"]["Key"]
-    return {"pk": key["pk"]["S"], "sk": key["sk"]["S"]}
 
 
 def success_headers(org_id: str, key_id: str, plan: str, limit: int | None, period: str, now: Any) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.errors import TooManyRequests
-from chalicelib.services.plans import Metric, plan_limits
+from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import headers, periods
 from chalicelib.store import usage as store
 from chalicelib.store.transact import TransactionCancelled

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.errors import Conflict, InvalidInput
-from chalicelib.services.plans import Metric, plan_limits
+from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import periods
 from chalicelib.services.usage.quota import limit_for, quota_error
 from chalicelib.services.usage.rollover import MONTHLY

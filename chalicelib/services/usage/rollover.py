@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.logs import logger
-from chalicelib.services.plans import Metric, plan_limits
+from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import periods
 from chalicelib.store import orgs
 from chalicelib.store import usage as store

@@ -1,14 +1,14 @@
-"""The storage quota as the upload pipeline sees it: a check before any URL is handed out, and
+"""Storage accounting, the one home of stored bytes: the room check before any URL is handed out, and
 the transaction entries that move the storage gauge (the usage service's, which the plan limit
-applies to, and this pipeline's own per-content-type stats) together with the record they account."""
+applies to, and the per-content-type stats) together with the record they account. Blobs, files,
+runs and cleanups depend on this module; it depends on none of them."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.errors import TooManyRequests
 from chalicelib.services import usage
-from chalicelib.services.plans import Metric, plan_limits
-from chalicelib.services import cleanup
+from chalicelib.plans import Metric, plan_limits
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
@@ -39,17 +39,6 @@ def gauge_items(org_id: str, plan: str | None, area: str, content_type: str, del
     released (shrink)."""
     return [file_store.stats_item(org_id, area, content_type, delta_bytes, delta_count),
             *usage.gauge_entries(org_id, plan if delta_bytes > 0 else None, delta_bytes)]
-
-
-def release_with_object(items: list[dict[str, Any]], org_id: str, area: str, content_type: str, size: int,
-                        key: str) -> bool:
-    """``write_release`` of a record that owns the object at ``key``, then the object's deletion. A
-    cleanup marker written in the same transaction lets the retention job finish a deletion cut short."""
-    leftovers = cleanup.plan(org_id, object_keys=[key])
-    if not write_release(items, org_id, area, content_type, size, leftovers.entries):
-        return False
-    cleanup.carry_out(leftovers, lambda: objects.delete(key))
-    return True
 
 
 def write_release(items: list[dict[str, Any]], org_id: str, area: str, content_type: str, size: int,
