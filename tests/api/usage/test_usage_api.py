@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.services import secrets, usage
-from chalicelib.services.plans import Metric
+from chalicelib.plans import Metric
 from chalicelib.store import usage as store
 from tests.conftest import assert_error_shape, body, make_org
 
@@ -77,7 +77,7 @@ def test_new_month_starts_at_zero_without_any_schedule(client, aws):
 
 
 def test_rate_limit_per_key_per_minute(client, aws, monkeypatch):
-    from chalicelib.services.plans import PLANS, Plan, PlanLimits
+    from chalicelib.plans import PLANS, Plan, PlanLimits
 
     free = PLANS[Plan.FREE]
     monkeypatch.setitem(PLANS, Plan.FREE, PlanLimits(limits=free.limits, requests_per_minute=3, retention_days=30))
@@ -224,7 +224,7 @@ def aws_calls_during(fn) -> list[str]:
 
 
 def test_a_blocked_client_costs_one_refused_conditional_write(client, aws, monkeypatch):
-    from chalicelib.services.plans import PLANS, Plan, PlanLimits
+    from chalicelib.plans import PLANS, Plan, PlanLimits
 
     free = PLANS[Plan.FREE]
     monkeypatch.setitem(PLANS, Plan.FREE, PlanLimits(limits=free.limits, requests_per_minute=2, retention_days=30))
