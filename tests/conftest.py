@@ -12,6 +12,8 @@ import boto3
 import pytest
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# Every reply is validated against the model its route publishes (unknown fields refused).
+os.environ["ODAVL_CHECK_REPLIES"] = "1"
 
 from chalicelib import config  # noqa: E402
 from chalicelib.store import clients  # noqa: E402

@@ -2,15 +2,12 @@
 sign-in links. Only Chalice and the lazy proxies load here; a page's first request loads the rest."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
-
-if TYPE_CHECKING:
-    from chalicelib.dashboard.models import LoginLink, LoginLinkRequest
 
 views = lazy_module("chalicelib.dashboard.views")
 pages = lazy_module("chalicelib.dashboard.pages")
@@ -140,8 +137,7 @@ def dashboard_screenshot(product: str, runId: str, sha256: str) -> Response:
 
 
 @route(bp, "/v1/dashboard/login-links", "POST", summary="A one-time dashboard sign-in link for this API key (single use, 5 minutes)",
-       body="chalicelib.dashboard.models:LoginLinkRequest", response="chalicelib.dashboard.models:LoginLink",
        status=201, tags=("dashboard",), metered=False)
-def create_login_link(ctx: RequestContext, body: LoginLinkRequest) -> LoginLink:
+def create_login_link(ctx: RequestContext, body: models.LoginLinkRequest) -> models.LoginLink:
     assert ctx.principal is not None
     return models.LoginLink.model_validate(views.login_link_for(ctx.principal, body.next))

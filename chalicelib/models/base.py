@@ -15,9 +15,10 @@ class ApiModel(BaseModel):
 
 
 class ApiResponse(BaseModel):
-    """Base for response bodies: camelCase aliases."""
+    """Base for response bodies: camelCase aliases; a field the model does not publish is refused, so
+    a reply checked against its model (``ODAVL_CHECK_REPLIES``) cannot carry what the document lacks."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True)
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -7,6 +7,7 @@ from pydantic import AliasChoices, Field
 
 from chalicelib.models.base import ApiModel, ApiResponse
 from chalicelib.models.build import BuildContext
+from chalicelib.models.jobs import JobView
 from chalicelib.models.fields import Metadata, ProjectId, UploadTypeName
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024
@@ -61,13 +62,26 @@ class UploadInstructions(ApiResponse):
     sha256: str | None = None
     size: int | None = None
     content_type: str | None = None
+    expires_in: int | None = Field(default=None, description="seconds the URLs are valid")
     expires_at: str | None = None
     result: dict[str, Any] | None = None
+    type: str | None = None
+    created_at: str | None = Field(default=None, description="when the session started (looked at again)")
+    uploaded: bool | None = Field(default=None, description="a single POST's object is in S3 already")
+    # ``exists``: the stored object was attached to this run; nothing is sent.
+    product: str | None = None
+    run_id: str | None = None
+    attached: bool | None = None
+    bytes_to_send: int | None = None
 
 
 class UploadCompleted(ApiResponse):
     status: str = Field(description="completed (recorded) or queued (an ingest job; 202)")
     upload_id: str
     job_id: str | None = None
+    job: JobView | None = Field(default=None, description="the queued ingest job (202)")
     sha256: str | None = None
     size: int | None = None
+    content_type: str | None = None
+    product: str | None = None
+    run_id: str | None = Field(default=None, description="the run a binary upload is attached to")

@@ -58,10 +58,3 @@ class WhoAmI(ApiResponse):
     key_name: str
     scopes: list[str]
     plan: str
-
-
-class Health(ApiResponse):
-    status: str
-    stage: str
-    version: str
-    time: str

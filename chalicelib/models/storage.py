@@ -44,6 +44,12 @@ class FileView(ApiResponse):
     download_count: int = 0
 
 
+class CompletedFile(FileView):
+    """A recorded file, as its completion answers."""
+
+    status: str = Field(description="completed")
+
+
 class FileList(ApiResponse):
     items: list[FileView]
     next_cursor: str | None = None

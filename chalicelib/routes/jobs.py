@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice import Blueprint
 from chalice.app import SQSEvent
@@ -11,9 +11,6 @@ from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
-
-if TYPE_CHECKING:
-    from chalicelib.models.jobs import DeletedJobs, DeleteJobsQuery, JobList, JobListQuery, JobView
 
 jobs = lazy_module("chalicelib.services.jobs")
 models = lazy_module("chalicelib.models.jobs")
@@ -26,34 +23,34 @@ DELETE_BATCH = 1000
 
 
 @route(bp, "/v1/jobs", summary="List background jobs, newest first (filters: status, type; cursor pages)",
-       scope="jobs:read", query="chalicelib.models.jobs:JobListQuery", response="chalicelib.models.jobs:JobList", tags=("jobs",), errors=(400,))
-def list_jobs(ctx: RequestContext, query: JobListQuery) -> JobList:
+       scope="jobs:read", tags=("jobs",), errors=(400,))
+def list_jobs(ctx: RequestContext, query: models.JobListQuery) -> models.JobList:
     items, cursor = jobs.list_jobs(ctx.org_id, status=query.status, job_type=query.type, limit=query.limit,
                                    cursor=query.cursor)
     return models.JobList(items=[models.JobView.model_validate(i) for i in items], next_cursor=cursor)
 
 
 @route(bp, "/v1/jobs/{jobId}", summary="A job: status, attempts, error, result and timestamps",
-       scope="jobs:read", response="chalicelib.models.jobs:JobView", tags=("jobs",), errors=(404,), metered=False)
-def get_job(ctx: RequestContext, jobId: str) -> JobView:
+       scope="jobs:read", tags=("jobs",), errors=(404,), metered=False)
+def get_job(ctx: RequestContext, jobId: str) -> models.JobView:
     return models.JobView.model_validate(jobs.get_job(ctx.org_id, jobId))
 
 
 @route(bp, "/v1/jobs/{jobId}/retry", "POST", summary="Queue a failed job again (409 unless failed)",
-       scope="jobs:write", response="chalicelib.models.jobs:JobView", status=202, tags=("jobs",), errors=(404, 409, 503))
-def retry_job(ctx: RequestContext, jobId: str) -> JobView:
+       scope="jobs:write", status=202, tags=("jobs",), errors=(404, 409, 503))
+def retry_job(ctx: RequestContext, jobId: str) -> models.JobView:
     return models.JobView.model_validate(jobs.retry_job(ctx.org_id, jobId))
 
 
 @route(bp, "/v1/jobs/{jobId}/cancel", "POST", summary="Cancel a queued or running job (409 once finished)",
-       scope="jobs:write", response="chalicelib.models.jobs:JobView", tags=("jobs",), errors=(404, 409))
-def cancel_job(ctx: RequestContext, jobId: str) -> JobView:
+       scope="jobs:write", tags=("jobs",), errors=(404, 409))
+def cancel_job(ctx: RequestContext, jobId: str) -> models.JobView:
     return models.JobView.model_validate(jobs.cancel_job(ctx.org_id, jobId))
 
 
 @route(bp, "/v1/jobs", "DELETE", summary="Delete finished jobs that ended more than olderThanDays days ago",
-       scope="jobs:write", query="chalicelib.models.jobs:DeleteJobsQuery", response="chalicelib.models.jobs:DeletedJobs", tags=("jobs",), errors=(400,))
-def delete_jobs(ctx: RequestContext, query: DeleteJobsQuery) -> DeletedJobs:
+       scope="jobs:write", tags=("jobs",), errors=(400,))
+def delete_jobs(ctx: RequestContext, query: models.DeleteJobsQuery) -> models.DeletedJobs:
     before = clock.now() - timedelta(days=query.older_than_days)
     return models.DeletedJobs(deleted=jobs.delete_finished_before(ctx.org_id, before, DELETE_BATCH))
 

@@ -1,15 +1,10 @@
 """API key management: create (secret shown once), list, revoke."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chalice import Blueprint
 
 from chalicelib.lazy import lazy_module
 from chalicelib.web import Reply, RequestContext, route
-
-if TYPE_CHECKING:
-    from chalicelib.models.keys import CreatedKey, CreateKeyRequest, KeyList
 
 keys = lazy_module("chalicelib.services.keys")
 models = lazy_module("chalicelib.models.keys")
@@ -17,16 +12,14 @@ models = lazy_module("chalicelib.models.keys")
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/api-keys", "POST", summary="Create an API key (the secret is shown once)", scope="keys:admin",
-       body="chalicelib.models.keys:CreateKeyRequest", response="chalicelib.models.keys:CreatedKey", status=201, tags=("keys",))
-def create_api_key(ctx: RequestContext, body: CreateKeyRequest) -> CreatedKey:
+@route(bp, "/v1/api-keys", "POST", summary="Create an API key (the secret is shown once)", scope="keys:admin", status=201, tags=("keys",))
+def create_api_key(ctx: RequestContext, body: models.CreateKeyRequest) -> models.CreatedKey:
     view, plaintext = keys.create_key(ctx.org_id, body.name, body.scopes, body.expires_at, created_by=ctx.principal)
     return models.CreatedKey(**view, key=plaintext)
 
 
-@route(bp, "/v1/api-keys", summary="List the organization's API keys (never their secrets)", scope="keys:admin",
-       response="chalicelib.models.keys:KeyList", tags=("keys",))
-def list_api_keys(ctx: RequestContext) -> KeyList:
+@route(bp, "/v1/api-keys", summary="List the organization's API keys (never their secrets)", scope="keys:admin", tags=("keys",))
+def list_api_keys(ctx: RequestContext) -> models.KeyList:
     return models.KeyList(items=[models.ApiKeyView(**item) for item in keys.list_keys(ctx.org_id)])
 
 

@@ -1,7 +1,7 @@
 """Health, identity and the OpenAPI document."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice import Blueprint
 
@@ -12,25 +12,23 @@ from chalicelib.version import VERSION
 from chalicelib.web import RequestContext, route
 from chalicelib.web.envelope import error_envelope
 
-if TYPE_CHECKING:
-    from chalicelib.models.keys import WhoAmI
-
 models = lazy_module("chalicelib.models.keys")
+meta_models = lazy_module("chalicelib.models.meta")
 openapi_document = lazy_module("chalicelib.web.openapi")
 
 bp = Blueprint(__name__)
 bp.register_middleware(error_envelope, "http")  # Chalice's own 405/415 answers in the documented shape
 
 
-@route(bp, "/v1/health", summary="Liveness (no authentication)", auth_required=False, response="chalicelib.models.keys:Health", tags=("meta",), metered=False)
-def health(ctx: RequestContext) -> dict[str, Any]:
+@route(bp, "/v1/health", summary="Liveness (no authentication)", auth_required=False, tags=("meta",), metered=False)
+def health(ctx: RequestContext) -> meta_models.Health:
     # The Health shape as a plain dict: a liveness probe must not wait for the validation stack to load.
     return {"status": "ok", "stage": get_settings().stage, "version": VERSION, "time": clock.iso()}
 
 
-@route(bp, "/v1/whoami", summary="The organization, key, scopes and plan behind the API key", response="chalicelib.models.keys:WhoAmI", tags=("meta",),
+@route(bp, "/v1/whoami", summary="The organization, key, scopes and plan behind the API key", tags=("meta",),
        free=True)
-def whoami(ctx: RequestContext) -> WhoAmI:
+def whoami(ctx: RequestContext) -> models.WhoAmI:
     p = ctx.principal
     assert p is not None
     return models.WhoAmI(
@@ -40,6 +38,6 @@ def whoami(ctx: RequestContext) -> WhoAmI:
 
 
 @route(bp, "/v1/openapi.json", summary="This API's OpenAPI 3.1 document", auth_required=False, tags=("meta",), metered=False)
-def openapi(ctx: RequestContext) -> dict:
+def openapi(ctx: RequestContext) -> meta_models.OpenApiDocument:
     groups.import_all()  # every function's routes, not only those this function serves
     return openapi_document.build_document(VERSION)

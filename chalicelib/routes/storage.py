@@ -1,17 +1,13 @@
 """Generic file storage: presigned upload and download, listing, stats, deletion."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chalice import Blueprint
 
 from chalicelib.lazy import lazy_module
 from chalicelib.web import Reply, RequestContext, route
 
-if TYPE_CHECKING:
-    from chalicelib.models.storage import DownloadQuery, ListFilesQuery, UploadUrlRequest
-
 files = lazy_module("chalicelib.services.files")
+models = lazy_module("chalicelib.models.storage")
 
 bp = Blueprint(__name__)
 
@@ -22,30 +18,30 @@ def _plan(ctx: RequestContext) -> str:
 
 
 @route(bp, "/v1/storage/upload-url", "POST", summary="A presigned POST for one file (quota checked first)",
-       scope="storage:write", body="chalicelib.models.storage:UploadUrlRequest", response="chalicelib.models.storage:UploadUrl", status=201, tags=("storage",),
+       scope="storage:write", status=201, tags=("storage",),
        errors=(400, 403, 415, 429))
-def create_upload_url(ctx: RequestContext, body: UploadUrlRequest) -> Reply:
+def create_upload_url(ctx: RequestContext, body: models.UploadUrlRequest) -> Reply[models.UploadUrl]:
     return Reply(files.create_upload_url(ctx.org_id, _plan(ctx), body.model_dump(by_alias=True)), status=201)
 
 
 @route(bp, "/v1/storage/files/{fileId}/complete", "POST", summary="Verify an uploaded file and record it",
-       scope="storage:write", response="chalicelib.models.storage:FileView", tags=("storage",), errors=(400, 404, 409, 415, 429))
-def complete_file(ctx: RequestContext, fileId: str) -> Reply:
+       scope="storage:write", tags=("storage",), errors=(400, 404, 409, 415, 429))
+def complete_file(ctx: RequestContext, fileId: str) -> Reply[models.CompletedFile]:
     status, answer = files.complete(ctx.org_id, _plan(ctx), fileId)
     return Reply(answer, status=status)
 
 
 @route(bp, "/v1/storage/files", summary="List stored files, newest first (expired files never appear)",
-       scope="storage:read", query="chalicelib.models.storage:ListFilesQuery", response="chalicelib.models.storage:FileList", tags=("storage",), errors=(400,))
-def list_files(ctx: RequestContext, query: ListFilesQuery) -> dict:
+       scope="storage:read", tags=("storage",), errors=(400,))
+def list_files(ctx: RequestContext, query: models.ListFilesQuery) -> models.FileList:
     items, cursor = files.list_files(ctx.org_id, product=query.product, content_type=query.content_type,
                                      prefix=query.prefix, limit=query.limit, cursor=query.cursor)
     return {"items": items, "nextCursor": cursor}
 
 
 @route(bp, "/v1/storage/files/{fileId}/download-url", summary="A short-lived download URL (counts the download)",
-       scope="storage:read", query="chalicelib.models.storage:DownloadQuery", response="chalicelib.models.storage:DownloadUrl", tags=("storage",), errors=(400, 404))
-def download_url(ctx: RequestContext, query: DownloadQuery, fileId: str) -> dict:
+       scope="storage:read", tags=("storage",), errors=(400, 404))
+def download_url(ctx: RequestContext, query: models.DownloadQuery, fileId: str) -> models.DownloadUrl:
     return files.download_url(ctx.org_id, fileId, query.expires_in)
 
 
@@ -57,6 +53,6 @@ def delete_file(ctx: RequestContext, fileId: str) -> Reply:
 
 
 @route(bp, "/v1/storage/stats", summary="Stored bytes and files, by content type, against the plan's limit",
-       scope="storage:read", response="chalicelib.models.storage:StorageStats", tags=("storage",))
-def storage_stats(ctx: RequestContext) -> dict:
+       scope="storage:read", tags=("storage",))
+def storage_stats(ctx: RequestContext) -> models.StorageStats:
     return files.stats(ctx.org_id, _plan(ctx))

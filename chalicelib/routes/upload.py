@@ -1,16 +1,11 @@
 """The inline upload door: one JSON result of Insight, Autopilot or Guardian per request."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chalice import Blueprint
 
 from chalicelib.lazy import lazy_module
 from chalicelib.services.decoding import max_body_bytes
 from chalicelib.web import Reply, RequestContext, route
-
-if TYPE_CHECKING:
-    from chalicelib.models.uploads import InlineUploadRequest
 
 idempotency = lazy_module("chalicelib.services.idempotency")
 inline = lazy_module("chalicelib.services.ingest.inline")
@@ -21,11 +16,10 @@ bp = Blueprint(__name__)
 
 
 @route(bp, "/v1/upload/{product}", "POST", summary="Upload one JSON result inline (≤ 5 MiB on the wire; "
-       "larger or binary files go through /v1/uploads). Needs <product>:write.",
-       body="chalicelib.models.uploads:InlineUploadRequest", response="chalicelib.models.uploads:UploadReply", status=201, tags=("uploads",),
+       "larger or binary files go through /v1/uploads). Needs <product>:write.", status=201, tags=("uploads",),
        max_body=max_body_bytes(), errors=(403, 409, 413, 415),
        too_large_hint="Upload large files through POST /v1/uploads.")
-def upload_inline(ctx: RequestContext, body: InlineUploadRequest, product: str) -> Reply:
+def upload_inline(ctx: RequestContext, body: models.InlineUploadRequest, product: str) -> Reply[models.UploadReply]:
     payloads.check_product(product)
     assert ctx.principal is not None
     ctx.principal.require(f"{product}:write")

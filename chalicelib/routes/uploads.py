@@ -2,20 +2,16 @@
 multipart parts), then verify and record them, or queue their ingest."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chalice import Blueprint
 
 from chalicelib.lazy import lazy_module
 from chalicelib.web import Reply, RequestContext, route
 
-if TYPE_CHECKING:
-    from chalicelib.models.binary_uploads import CompleteUploadRequest, CreateUploadRequest
-
 catalog = lazy_module("chalicelib.services.uploads.catalog")
 completion = lazy_module("chalicelib.services.uploads.completion")
 sessions = lazy_module("chalicelib.services.uploads.sessions")
 files = lazy_module("chalicelib.services.files")
+models = lazy_module("chalicelib.models.binary_uploads")
 
 bp = Blueprint(__name__)
 
@@ -29,27 +25,24 @@ def _require_product_scope(ctx: RequestContext, product: str, kind: str = "") ->
         ctx.principal.require(f"{product}:write")
 
 
-@route(bp, "/v1/uploads", "POST", summary="Start a large or binary upload (or learn it is already stored)",
-       body="chalicelib.models.binary_uploads:CreateUploadRequest", response="chalicelib.models.binary_uploads:UploadInstructions", status=201, tags=("uploads",),
+@route(bp, "/v1/uploads", "POST", summary="Start a large or binary upload (or learn it is already stored)", status=201, tags=("uploads",),
        errors=(400, 403, 415, 429))
-def create_upload(ctx: RequestContext, body: CreateUploadRequest) -> Reply:
+def create_upload(ctx: RequestContext, body: models.CreateUploadRequest) -> Reply[models.UploadInstructions]:
     _require_product_scope(ctx, body.product)
     assert ctx.principal is not None
     status, answer = sessions.start(ctx.org_id, ctx.principal.plan, body.model_dump(by_alias=True))
     return Reply(answer, status=status)
 
 
-@route(bp, "/v1/uploads/{uploadId}", summary="An upload session: parts S3 already holds, fresh URLs for the rest",
-       response="chalicelib.models.binary_uploads:UploadInstructions", tags=("uploads",), errors=(404,))
-def get_upload(ctx: RequestContext, uploadId: str) -> dict:
+@route(bp, "/v1/uploads/{uploadId}", summary="An upload session: parts S3 already holds, fresh URLs for the rest", tags=("uploads",), errors=(404,))
+def get_upload(ctx: RequestContext, uploadId: str) -> models.UploadInstructions:
     session = sessions.get(ctx.org_id, uploadId)
     _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
     return sessions.describe(ctx.org_id, uploadId)
 
 
-@route(bp, "/v1/uploads/{uploadId}/complete", "POST", summary="Complete, verify and record an upload",
-       body="chalicelib.models.binary_uploads:CompleteUploadRequest", response="chalicelib.models.binary_uploads:UploadCompleted", tags=("uploads",), errors=(400, 404, 409, 415, 429))
-def complete_upload(ctx: RequestContext, body: CompleteUploadRequest, uploadId: str) -> Reply:
+@route(bp, "/v1/uploads/{uploadId}/complete", "POST", summary="Complete, verify and record an upload", tags=("uploads",), errors=(400, 404, 409, 415, 429))
+def complete_upload(ctx: RequestContext, body: models.CompleteUploadRequest, uploadId: str) -> Reply[models.UploadCompleted]:
     session = sessions.get(ctx.org_id, uploadId)
     _require_product_scope(ctx, session.get("product", ""), session.get("kind", ""))
     parts = [p.model_dump(by_alias=True) for p in body.parts] if body.parts else None

@@ -2,15 +2,12 @@
 (The metering hook on every metered route is installed by ``chalicelib.groups.build``.)"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice import Blueprint, Cron
 
 from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
-
-if TYPE_CHECKING:
-    from chalicelib.models.usage import HistoryQuery, IncrementRequest, IncrementResult, UsageHistory, UsageView
 
 report = lazy_module("chalicelib.services.usage.report")
 rollover = lazy_module("chalicelib.services.usage.rollover")
@@ -24,20 +21,20 @@ def _plan(ctx: RequestContext) -> str:
 
 
 @route(bp, "/v1/usage", summary="Current period usage per metric, with limits and 80/90/100 % warnings",
-       scope="usage:read", response="chalicelib.models.usage:UsageView", tags=("usage",), free=True)
-def get_usage(ctx: RequestContext) -> UsageView:
+       scope="usage:read", tags=("usage",), free=True)
+def get_usage(ctx: RequestContext) -> models.UsageView:
     return models.UsageView(**report.current(ctx.org_id, _plan(ctx)))
 
 
 @route(bp, "/v1/usage/history", summary="Usage of past periods (months=1..24, the current one included)",
-       scope="usage:read", query="chalicelib.models.usage:HistoryQuery", response="chalicelib.models.usage:UsageHistory", tags=("usage",), free=True)
-def get_usage_history(ctx: RequestContext, query: HistoryQuery) -> UsageHistory:
+       scope="usage:read", tags=("usage",), free=True)
+def get_usage_history(ctx: RequestContext, query: models.HistoryQuery) -> models.UsageHistory:
     return models.UsageHistory(**report.history(ctx.org_id, _plan(ctx), query.months))
 
 
 @route(bp, "/v1/usage/increment", "POST", summary="Internal metering: count a monthly metric once per event id",
-       scope="usage:admin", body="chalicelib.models.usage:IncrementRequest", response="chalicelib.models.usage:IncrementResult", tags=("usage",), errors=(409, 429))
-def increment_usage(ctx: RequestContext, body: IncrementRequest) -> IncrementResult:
+       scope="usage:admin", tags=("usage",), errors=(409, 429))
+def increment_usage(ctx: RequestContext, body: models.IncrementRequest) -> models.IncrementResult:
     return models.IncrementResult(**report.increment(ctx.org_id, _plan(ctx), body.metric.value, body.amount, body.event_id))
 
 

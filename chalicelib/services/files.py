@@ -57,7 +57,8 @@ def create_upload_url(org_id: str, plan: str, request: dict[str, Any]) -> dict[s
     }
     answer = sessions.create(org_id, file_id, object_key(org_id, file_id, content_type), record,
                              expires_in=request.get("expiresIn"), single_post=True)
-    return {"fileId": file_id, "fileName": name, **answer}
+    transfer = {k: answer[k] for k in ("method", "url", "fields", "expiresIn", "expiresAt") if k in answer}
+    return {"fileId": file_id, "fileName": name, **transfer}
 
 
 def complete(org_id: str, plan: str, file_id: str) -> tuple[int, dict[str, Any]]:

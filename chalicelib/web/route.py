@@ -1,33 +1,39 @@
 """``route``: the one way an endpoint is declared.
 
-A route declares its scope, its request/query/response models and its success status;
-the wrapper does the rest the same way everywhere: request id, authentication, scope,
-JSON parsing and pydantic validation (400), body size (413), error shape, one log line.
-The declarations also feed ``/v1/openapi.json`` so the document covers every route.
+The handler's signature is its contract: ``def create_api_key(ctx, body: models.CreateKeyRequest)
+-> models.CreatedKey``. A parameter named ``body`` is the JSON request body, ``query`` the query
+string, the others the path parameters; the return annotation is the reply's model
+(``Reply[models.X]`` for a reply with its own status or headers). Annotations are read lazily,
+through the route module's ``lazy_module`` proxies, so declaring a route loads no model: the
+first request (or the OpenAPI document) does. The decorator adds the scope and success status;
+the wrapper does the rest the same way everywhere: request id, authentication, scope, JSON
+parsing and pydantic validation (400), body size (413), error shape, one log line. With
+``ODAVL_CHECK_REPLIES=1`` (the test suites) every reply is validated against its model, whose
+unknown fields are refused, so the published document cannot drift from what is sent.
 """
 from __future__ import annotations
 
 import functools
 import json
+import os
 import time
+import typing
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from chalice import Blueprint, Response
 
 from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.logs import logger
 from chalicelib.services import auth
-from chalicelib.lazy import resolve
 from chalicelib.services.auth import Principal
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-# A model, or its import path "chalicelib.models.keys:CreateKeyRequest": a path is imported on first
-# use, so declaring a route does not load pydantic (see chalicelib.lazy).
-ModelRef = Union["type[BaseModel]", str]
+T = TypeVar("T")
+CHECK_REPLIES_ENV = "ODAVL_CHECK_REPLIES"
 
 CONTENT_TYPES = [
     "application/json",
@@ -49,9 +55,7 @@ class RouteSpec:
     summary: str
     scope: str | None
     auth: bool
-    body_ref: ModelRef | None
-    query_ref: ModelRef | None
-    response_ref: ModelRef | None
+    handler: Callable[..., Any]
     status: int
     tags: tuple[str, ...]
     max_body: int
@@ -61,22 +65,40 @@ class RouteSpec:
     free: bool = False  # rate-limited, but never counted as an API call (whoami, one's own usage)
 
     @property
+    def takes_body(self) -> bool:
+        return "body" in self.handler.__annotations__
+
+    @property
+    def takes_query(self) -> bool:
+        return "query" in self.handler.__annotations__
+
+    @property
     def body(self) -> type[BaseModel] | None:
-        return _model(self.body_ref)
+        return self._annotation("body") if self.takes_body else None
 
     @property
     def query(self) -> type[BaseModel] | None:
-        return _model(self.query_ref)
+        return self._annotation("query") if self.takes_query else None
 
     @property
     def response(self) -> type[BaseModel] | None:
-        return _model(self.response_ref)
+        """The reply's model; None for a route that answers without a JSON body of its own (204, pages)."""
+        hint = self._annotation("return")
+        if typing.get_origin(hint) is Reply:
+            (hint,) = typing.get_args(hint)
+        return hint if isinstance(hint, type) and hasattr(hint, "model_validate") else None
+
+    def _annotation(self, name: str) -> Any:
+        """The handler's annotation ``name`` evaluated where the handler was defined (imports the model)."""
+        raw = self.handler.__annotations__.get(name)
+        if not isinstance(raw, str):
+            return raw
+        return _evaluate(self.handler, raw)
 
 
-def _model(ref: ModelRef | None) -> type[BaseModel] | None:
-    if isinstance(ref, str):
-        return resolve(ref)  # type: ignore[return-value]
-    return ref
+@functools.lru_cache(maxsize=None)
+def _evaluate(handler: Callable[..., Any], annotation: str) -> Any:
+    return eval(annotation, handler.__globals__)  # noqa: S307 (our own source's annotations)
 
 
 REGISTRY: list[RouteSpec] = []
@@ -116,12 +138,16 @@ class RequestContext:
 
 
 @dataclass
-class Reply:
-    """A handler result with a non-default status or extra headers."""
+class Reply(Generic[T]):
+    """A handler result with a non-default status or extra headers (``Reply[Model]`` in annotations)."""
 
     body: Any
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class ReplyMismatch(AssertionError):
+    """A reply that its published model refuses (only looked for when replies are checked)."""
 
 
 def route(
@@ -132,9 +158,6 @@ def route(
     summary: str,
     scope: str | None = None,
     auth_required: bool = True,
-    body: ModelRef | None = None,
-    query: ModelRef | None = None,
-    response: ModelRef | None = None,
     status: int = 200,
     tags: tuple[str, ...] = (),
     max_body: int = DEFAULT_MAX_BODY,
@@ -148,7 +171,7 @@ def route(
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         spec = RouteSpec(
             path=path, method=method.upper(), name=fn.__name__, summary=summary, scope=scope,
-            auth=auth_required, body_ref=body, query_ref=query, response_ref=response, status=status,
+            auth=auth_required, handler=fn, status=status,
             tags=tags, max_body=max_body, errors=errors, metered=metered, too_large_hint=too_large_hint, free=free,
         )
         REGISTRY.append(spec)
@@ -210,9 +233,9 @@ def _run(spec: RouteSpec, fn: Callable[..., Any], ctx: RequestContext, params: d
         for hook in AFTER_AUTH_HOOKS:
             hook(ctx)
     args: list[Any] = [ctx]
-    if spec.body_ref is not None:
+    if spec.takes_body:
         args.append(_parse_body(spec, ctx))
-    if spec.query_ref is not None:
+    if spec.takes_query:
         args.append(_parse_query(spec, ctx))
     return fn(*args, **params)
 
@@ -262,9 +285,30 @@ def _render(spec: RouteSpec, ctx: RequestContext, result: Any) -> Response:
         return result
     if hasattr(result, "model_dump"):  # a pydantic model (duck-typed: pydantic may not be loaded)
         result = result.model_dump(mode="json", by_alias=True)
+    if os.environ.get(CHECK_REPLIES_ENV) == "1":
+        check_reply(spec, status, result)
     headers = {"Content-Type": "application/json", "X-Request-Id": ctx.request_id, **ctx.response_headers, **extra}
     body = "" if result is None and status == 204 else json.dumps(result)
     return Response(body=body, status_code=status, headers=headers)
+
+
+def check_reply(spec: RouteSpec, status: int, body: Any) -> None:
+    """ReplyMismatch unless ``body`` (as sent) is what the route's model publishes: every field known,
+    every required one there, every value of its type. A 204 has no body; a route without a model
+    may only answer 204."""
+    model = spec.response
+    if status == 204:
+        if body is not None:
+            raise ReplyMismatch(f"{spec.method} {spec.path}: a 204 with a body")
+        return
+    if model is None:
+        raise ReplyMismatch(f"{spec.method} {spec.path} answered {status} with a body but declares no reply model")
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(json.loads(json.dumps(body)))
+    except ValidationError as exc:
+        raise ReplyMismatch(f"{spec.method} {spec.path}: the reply does not match {model.__name__}: {exc}") from exc
 
 
 def request_id_of(request: Any) -> str:

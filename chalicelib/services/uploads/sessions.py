@@ -119,7 +119,7 @@ def create(org_id: str, upload_id: str, key: str, record: dict[str, Any], expire
         answer = presign.post_form(key, content_type, size, seconds)
     ttl = int((clock.now() + SESSION_TTL).timestamp())
     file_store.put_session(session, ttl)
-    return {"status": "upload", "uploadId": upload_id, "key": key, "size": size, "contentType": content_type,
+    return {"status": "upload", "uploadId": upload_id, "size": size, "contentType": content_type,
             "expiresIn": seconds, **answer}
 
 

@@ -76,13 +76,13 @@ def test_same_screenshot_again_sends_nothing_and_is_attached(client, org: Org):
 def test_two_uploads_of_one_content_at_once_keep_one_object(client, org: Org):
     # Both sessions start before either completes, so both send their bytes (to their own keys).
     first, second = body(start(client, org, PNG)), body(start(client, org, PNG, testRunId="run-2"))
-    assert first["status"] == second["status"] == "upload" and first["key"] != second["key"]
+    assert first["status"] == second["status"] == "upload" and first["fields"]["key"] != second["fields"]["key"]
     send(first, PNG)
     send(second, PNG)
     assert complete(client, org, second["uploadId"]).status_code == 200
     assert complete(client, org, first["uploadId"]).status_code == 200
     blob = blobs.get("acme", sha(PNG))
-    assert keys() == [blob["key"]] == [second["key"]]  # the later completion's bytes were surplus
+    assert keys() == [blob["key"]] == [second["fields"]["key"]]  # the later completion's bytes were surplus
     assert blob["refs"] == 2 and usage.storage_used("acme") == len(PNG)
     assert [a["sha256"] for a in blobs.list_for_run("acme", "guardian", "run-1")] == [sha(PNG)]
 
