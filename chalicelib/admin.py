@@ -17,7 +17,7 @@ import re
 import sys
 from typing import Callable
 
-from chalicelib.errors import ApiError
+from chalicelib.errors import DomainError
 from chalicelib.services import orgs
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], dict]] = {}
@@ -88,7 +88,7 @@ def _rollover(args: argparse.Namespace) -> dict:
     try:
         return rollover.close_period(args.period)
     except ValueError as exc:
-        raise ApiError(str(exc)) from exc
+        raise DomainError(str(exc)) from exc
 
 
 def _rollover_parser(sub: argparse._SubParsersAction) -> None:
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.redirect_stdout(sys.stderr):  # metrics (EMF lines) are printed to stdout
             result = COMMANDS[args.command](args)
-    except ApiError as exc:
+    except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, default=str), file=stdout)

@@ -1,13 +1,34 @@
-"""One exception class per HTTP failure, all rendered in the one documented error shape."""
+"""The domain's failures. Services raise these; none of them knows HTTP. ``chalicelib.web.errors``
+holds the one table that turns each into a status, and every answer has the one documented shape
+``{"error": {"code", "message", "details"}, "requestId"}``.
+
+    DomainError                    anything unforeseen (500 internal_error)
+    ├── InvalidInput               the request says something wrong (400)
+    │   ├── UnknownUploadType      unknown product or upload type
+    │   └── InvalidCursor          a cursor no list returned
+    ├── Unauthenticated            no key, or not one that is valid now (401)
+    ├── Forbidden                  the key may not do this (403)
+    │   └── MissingScope           the key lacks the scope the action needs
+    ├── NotFound                   no such thing in the caller's organization (404)
+    ├── Conflict                   the state does not allow it now (409)
+    │   ├── IdempotencyConflict    the key was used for a different request
+    │   └── UploadIncomplete       completion before every byte is in storage
+    ├── TooLarge                   a body or an object past its bound (413)
+    ├── UnsupportedContentType     a content type this door does not take (415)
+    ├── OverLimit                  a limit of the plan is reached (429)
+    │   ├── QuotaExceeded          a monthly quota or the storage limit
+    │   └── RateLimited            the key's requests per minute
+    └── Unavailable                a dependency cannot take it now; retry (503)
+
+Each class carries its default ``code``; a raise site may name a finer one (``size_mismatch``)."""
 from __future__ import annotations
 
 from typing import Any
 
 
-class ApiError(Exception):
-    """Base of every failure that becomes an HTTP answer."""
+class DomainError(Exception):
+    """Base of every failure a caller is told about."""
 
-    status: int = 500
     code: str = "internal_error"
 
     def __init__(
@@ -23,7 +44,7 @@ class ApiError(Exception):
         if code:
             self.code = code
         self.details = details or {}
-        self.headers = headers or {}
+        self.headers = headers or {}  # e.g. Retry-After of a limit; rendered by the HTTP side
 
     def body(self, request_id: str) -> dict[str, Any]:
         """The documented JSON error shape."""
@@ -33,37 +54,70 @@ class ApiError(Exception):
         }
 
 
-class InvalidInput(ApiError):
-    status, code = 400, "invalid_input"
+class InvalidInput(DomainError):
+    code = "invalid_input"
 
 
-class Unauthenticated(ApiError):
-    status, code = 401, "unauthenticated"
+class UnknownUploadType(InvalidInput):
+    code = "unknown_type"
 
 
-class Forbidden(ApiError):
-    status, code = 403, "forbidden"
+class InvalidCursor(InvalidInput):
+    code = "invalid_cursor"
 
 
-class NotFound(ApiError):
-    status, code = 404, "not_found"
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
 
 
-class Conflict(ApiError):
-    status, code = 409, "conflict"
+class Forbidden(DomainError):
+    code = "forbidden"
 
 
-class PayloadTooLarge(ApiError):
-    status, code = 413, "payload_too_large"
+class MissingScope(Forbidden):
+    code = "missing_scope"
 
 
-class UnsupportedMediaType(ApiError):
-    status, code = 415, "unsupported_media_type"
+class NotFound(DomainError):
+    code = "not_found"
 
 
-class TooManyRequests(ApiError):
-    status, code = 429, "too_many_requests"
+class Conflict(DomainError):
+    code = "conflict"
 
 
-class ServiceUnavailable(ApiError):
-    status, code = 503, "service_unavailable"
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+
+
+class TooLarge(DomainError):
+    code = "payload_too_large"
+
+
+class UnsupportedContentType(DomainError):
+    code = "unsupported_media_type"
+
+
+class OverLimit(DomainError):
+    code = "too_many_requests"
+
+
+class QuotaExceeded(OverLimit):
+    code = "quota_exceeded"
+
+
+class RateLimited(OverLimit):
+    code = "rate_limited"
+
+
+class Unavailable(DomainError):
+    code = "service_unavailable"
+
+
+def is_transient(exc: DomainError) -> bool:
+    """Whether trying the same thing again later may succeed (a dependency failed, not the input)."""
+    return isinstance(exc, Unavailable) or type(exc) is DomainError

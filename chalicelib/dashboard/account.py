@@ -18,6 +18,7 @@ from chalicelib.dashboard import charts, render
 from chalicelib.dashboard import session as sessions
 from chalicelib.dashboard.views import Ctx, _cap, _need, _origin_of, _signed_in, foreign_origin
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.web.errors import status_of
 from chalicelib.logs import logger
 from chalicelib.services import files as file_service
 from chalicelib.services import jobs as job_service
@@ -218,7 +219,7 @@ def create_key(ctx: Ctx) -> Response:
         view, secret = key_service.create_key(ctx.principal.org_id, body.name, body.scopes, _expiry(expires),
                                               created_by=ctx.principal)
     except (InvalidInput, Forbidden) as exc:
-        return _keys_page(ctx, exc.status, f"The key was not created: {exc.message}", body.name, chosen, expires)
+        return _keys_page(ctx, status_of(exc), f"The key was not created: {exc.message}", body.name, chosen, expires)
     logger.info("api key created from the dashboard", extra={"new_key_id": view["keyId"]})
     # The secret is in this response only: never stored, never logged, never shown again.
     return ctx.page("key_created.html", 201, key=view, secret=secret, active="keys", title="Key created")

@@ -9,7 +9,8 @@ from chalice import Response
 
 from chalicelib.dashboard import account, views
 from chalicelib.dashboard import session as sessions
-from chalicelib.errors import ApiError, Forbidden, NotFound
+from chalicelib.errors import DomainError, Forbidden, NotFound
+from chalicelib.web.errors import status_of
 from chalicelib.logs import logger
 
 VIEWS: dict[str, Callable[..., Response]] = {**views.VIEWS, **account.VIEWS}
@@ -25,9 +26,10 @@ def handle(request: Any, name: str, params: dict[str, str]) -> Response:
         return views.error_page(ctx, 404, "Not found", "There is no such page, or no such run in your organization.")
     except Forbidden as exc:
         return views.error_page(ctx, 403, "Not allowed", exc.message)
-    except ApiError as exc:
-        if exc.status < 500:
-            return views.error_page(ctx, exc.status, "That did not work", exc.message)
+    except DomainError as exc:
+        status = status_of(exc)
+        if status < 500:
+            return views.error_page(ctx, status, "That did not work", exc.message)
         logger.exception("dashboard page failed")
         return views.error_page(ctx, 500, "Something went wrong", "The page could not be shown.")
     except sessions.NotConfigured:

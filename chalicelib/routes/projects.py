@@ -6,7 +6,7 @@ import re
 
 from chalice import Blueprint
 
-from chalicelib.errors import Forbidden, InvalidInput
+from chalicelib.errors import InvalidInput
 from chalicelib.lazy import lazy_module
 from chalicelib.web import RequestContext, route
 
@@ -16,7 +16,6 @@ payloads = lazy_module("chalicelib.models.payloads")
 models = lazy_module("chalicelib.models.projects")
 
 bp = Blueprint(__name__)
-ADMIN_SCOPES = ("projects:admin", "keys:admin")
 
 
 def _project(project_id: str) -> str:
@@ -34,11 +33,7 @@ def get_project(ctx: RequestContext, projectId: str) -> models.ProjectSettings:
        "(projects:admin or keys:admin)", tags=("projects",), errors=(400, 403))
 def put_project(ctx: RequestContext, body: models.ProjectSettingsBody, projectId: str) -> models.ProjectSettings:
     assert ctx.principal is not None
-    if not any(s in ctx.principal.scopes for s in ADMIN_SCOPES):
-        raise Forbidden("Changing a project's settings needs projects:admin or keys:admin.", code="missing_scope",
-                        details={"required": list(ADMIN_SCOPES)})
-    settings = body.model_dump(by_alias=True)
-    return compare.put_project_settings(ctx.org_id, _project(projectId), settings)
+    return compare.put_project_settings(ctx.principal, _project(projectId), body.model_dump(by_alias=True))
 
 
 @route(bp, "/v1/runs/{product}/{runId}/compare", summary="A run against its baseline: new and fixed, paged",

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib import clock
-from chalicelib.errors import Forbidden, Unauthenticated
+from chalicelib.errors import MissingScope, Unauthenticated
 from chalicelib.services import secrets
 from chalicelib.store import api_keys, orgs
 
@@ -24,12 +24,17 @@ class Principal:
     key_name: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
+    def require_any(self, scopes: tuple[str, ...], action: str) -> None:
+        """Raise MissingScope unless the key carries one of ``scopes`` (``action`` says what needs them)."""
+        if not any(scope in self.scopes for scope in scopes):
+            raise MissingScope(f"{action} needs {' or '.join(scopes)}.",
+                               details={"required": list(scopes), "granted": sorted(self.scopes)})
+
     def require(self, scope: str) -> None:
         """Raise 403 unless the key carries ``scope``."""
         if scope not in self.scopes:
-            raise Forbidden(
+            raise MissingScope(
                 f"This API key lacks the '{scope}' scope.",
-                code="missing_scope",
                 details={"required": scope, "granted": sorted(self.scopes)},
             )
 

@@ -9,7 +9,7 @@ import json
 import zlib
 from typing import Any
 
-from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.errors import InvalidInput, TooLarge
 
 CHUNK = 64 * 1024
 # Below this many decompressed bytes the ratio is not checked: tiny, very repetitive JSON is normal.
@@ -49,7 +49,7 @@ def gunzip_bounded(data: bytes, max_bytes: int, max_ratio: int) -> bytes:
             pending = inflater.unconsumed_tail
             total += len(out)
             if total > limit:
-                raise PayloadTooLarge(
+                raise TooLarge(
                     "The compressed payload expands beyond the allowed size; send it through /v1/uploads "
                     "or split it.",
                     code="decompression_limit",

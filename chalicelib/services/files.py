@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import InvalidInput, NotFound, UnsupportedMediaType
+from chalicelib.errors import InvalidCursor, InvalidInput, NotFound, UnsupportedContentType
 from chalicelib.services import cleanup, filenames, storage_accounting
 from chalicelib.services.uploads import completion, presign, sessions
 from chalicelib.services.uploads.verify import EXTENSIONS
@@ -39,7 +39,7 @@ def create_upload_url(org_id: str, plan: str, request: dict[str, Any]) -> dict[s
     """A fileId and a presigned POST pinning key, content type and exact length; quota checked first."""
     content_type = request["contentType"]
     if content_type not in ALLOWED_TYPES:
-        raise UnsupportedMediaType(f"Files of type {content_type} are not accepted.", code="unsupported_content_type",
+        raise UnsupportedContentType(f"Files of type {content_type} are not accepted.", code="unsupported_content_type",
                                    details={"contentType": content_type, "allowed": list(ALLOWED_TYPES)})
     file_expires_at = request.get("fileExpiresAt")
     if file_expires_at is not None and file_expires_at.tzinfo is None:
@@ -116,7 +116,7 @@ def list_files(org_id: str, *, product: str | None = None, content_type: str | N
                prefix: str | None = None, limit: int = 20, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """A page of live files, newest first, filtered; returns (views, next cursor or None)."""
     if cursor is not None and not FILE_ID.match(cursor):
-        raise InvalidInput("Invalid cursor.", code="invalid_cursor", details={"cursor": cursor[:64]})
+        raise InvalidCursor("Invalid cursor.", details={"cursor": cursor[:64]})
     now, found, before = clock.iso(), [], cursor
     while True:
         items, more = file_store.list_files(org_id, before, max(limit * 2, 25))

@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import Conflict, InvalidInput
-from chalicelib.services.ingest.values import to_plain
+from chalicelib.errors import IdempotencyConflict, InvalidInput
+from chalicelib.values import to_plain
 from chalicelib.store import idempotency as store
 
 KEY_TTL_SECONDS = 7 * 24 * 3600
@@ -60,8 +60,8 @@ def replay(org_id: str, product: str, claimed: list[str], req_hash: str) -> dict
             continue
         if record.get("requestHash") != req_hash:
             kind = "Idempotency-Key" if scope.startswith("key:") else "natural id"
-            raise Conflict(
-                f"This {kind} was already used for a different payload.", code="idempotency_conflict",
+            raise IdempotencyConflict(
+                f"This {kind} was already used for a different payload.",
                 details={"scope": "idempotencyKey" if scope.startswith("key:") else "naturalId",
                          "original": to_plain(record.get("result", {}))},
             )

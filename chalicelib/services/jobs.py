@@ -6,7 +6,7 @@ A job item is written before its SQS message is sent, so the message always find
 that fails turns the job ``failed`` at once. Processing (``process_message``) is the one function
 behind both the SQS Lambda handler and the local worker:
 
-- a client-data error (an ApiError below 500, a missing or oversized staging object) fails the job
+- a client-data error (an DomainError below 500, a missing or oversized staging object) fails the job
   for good and keeps the error;
 - anything else is an infrastructure error: the error is kept and the exception propagates, so SQS
   delivers the message again; on the ``MAX_RECEIVES``-th failed delivery the job turns ``failed``
@@ -14,19 +14,18 @@ behind both the SQS Lambda handler and the local worker:
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import json
 import re
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from chalicelib import clock, ids
+from chalicelib import clock, errors, ids
 from chalicelib.config import get_settings
-from chalicelib.errors import ApiError, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from chalicelib.errors import Conflict, DomainError, NotFound, Unavailable
 from chalicelib.logs import logger
+from chalicelib.services import cursors
+from chalicelib.values import to_plain
 from chalicelib.store import jobs as store
 from chalicelib.store import queue, staging
 
@@ -63,7 +62,7 @@ def enqueue_ingest(
 ) -> dict[str, Any]:
     """Queue the ingest of the staged object at ``s3_key``; returns the job view (status ``queued``).
 
-    Raises ServiceUnavailable (503) when the queue refuses the message; the job is then ``failed``."""
+    Raises Unavailable (503) when the queue refuses the message; the job is then ``failed``."""
     now = clock.iso()
     job_id = ids.sortable_id()
     item: dict[str, Any] = {
@@ -76,7 +75,7 @@ def enqueue_ingest(
         "product": product,
         "uploadType": upload_type,
         "projectId": project_id,
-        "metadataJson": json.dumps(metadata or {}, separators=(",", ":"), default=_json_number),
+        "metadataJson": json.dumps(to_plain(metadata or {}), separators=(",", ":")),
         "s3Key": s3_key,
         "size": int(size),
         "sha256": sha256,
@@ -104,7 +103,7 @@ def _send(org_id: str, job_id: str) -> None:
         logger.exception("ingest queue send failed", extra={"job_id": job_id})
         error = {"code": "queue_unavailable", "message": "The job could not be queued.", "details": {}}
         store.transition(org_id, job_id, (QUEUED,), _finished(FAILED, error))
-        raise ServiceUnavailable(
+        raise Unavailable(
             "The ingest queue is unavailable; retry the job later.",
             code="queue_unavailable",
             details={"jobId": job_id},
@@ -203,8 +202,8 @@ def process_message(body: str, receive_count: int) -> None:
         return
     try:
         result = _run(job)
-    except ApiError as exc:
-        if exc.status >= 500:
+    except DomainError as exc:
+        if errors.is_transient(exc):
             _infrastructure_failure(job, exc, _error_of(exc), receive_count)
             raise
         _fail(job, _error_of(exc))
@@ -311,8 +310,8 @@ def _fail(job: dict[str, Any], error: dict[str, Any]) -> None:
     store.transition(job["orgId"], job["jobId"], (RUNNING,), _finished(FAILED, error))
 
 
-def _error_of(exc: ApiError) -> dict[str, Any]:
-    return {"code": exc.code, "message": exc.message, "details": exc.details, "status": exc.status}
+def _error_of(exc: DomainError) -> dict[str, Any]:
+    return {"code": exc.code, "message": exc.message, "details": exc.details}
 
 
 def _finished(status: str, error: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -367,23 +366,11 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _json_number(value: Any) -> Any:
-    """Decimals (metadata read back from DynamoDB) as JSON numbers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 def _encode_cursor(job_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": job_id}).encode()).decode().rstrip("=")
+    return cursors.encode({"after": job_id})
 
 
 def _decode_cursor(cursor: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        job_id = json.loads(raw)["after"]
-    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
-        raise InvalidInput("The cursor is not valid.", code="invalid_cursor") from exc
-    if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
-        raise InvalidInput("The cursor is not valid.", code="invalid_cursor")
-    return job_id
+    position = cursors.decode(cursor, lambda p: set(p) == {"after"} and isinstance(p["after"], str)
+                              and bool(_JOB_ID.match(p["after"])))
+    return str(position["after"])

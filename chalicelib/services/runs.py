@@ -3,8 +3,6 @@ payload's items paged and its attachments; the cascade delete (item, payload obj
 records, attachments, storage gauge) that users and the retention job share."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -15,9 +13,9 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.payloads import check_product
-from chalicelib.services import blobs, cleanup, decoding
+from chalicelib.services import blobs, cleanup, cursors, decoding
 from chalicelib.services.ingest import SUMMARIZERS, run_url
-from chalicelib.services.ingest.values import to_plain
+from chalicelib.values import to_plain
 from chalicelib.services.usage import gauge
 from chalicelib.store import idempotency as idem_store
 from chalicelib.store import files as file_store
@@ -273,38 +271,29 @@ def _ms(at: datetime) -> int:
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(to_plain(key), sort_keys=True).encode()).decode().rstrip("=")
-
-
-def _bad_cursor() -> InvalidInput:
-    return InvalidInput("The cursor is not one this list returned.", code="invalid_cursor")
+    return cursors.encode(key)
 
 
 def _decode_cursor(cursor: str, org_id: str, product: str, project_id: str | None) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
+    """A run-list position of this organization, product and project (never another list's)."""
     wanted = {"pk", "sk", "gsi1pk", "gsi1sk"} if project_id else {"pk", "sk"}
-    if not isinstance(key, dict) or set(key) != wanted or not all(isinstance(v, str) for v in key.values()):
-        raise _bad_cursor()
-    if key["pk"] != runs.run_pk(org_id, product) or not key["sk"].startswith("RUN#"):
-        raise _bad_cursor()
-    if project_id and (key["gsi1pk"] != runs.project_pk(org_id, product, project_id) or key["gsi1sk"] != key["sk"]):
-        raise _bad_cursor()
-    return key
+
+    def valid(key: dict[str, Any]) -> bool:
+        if set(key) != wanted or not all(isinstance(v, str) for v in key.values()):
+            return False
+        if key["pk"] != runs.run_pk(org_id, product) or not key["sk"].startswith("RUN#"):
+            return False
+        return not project_id or (key["gsi1pk"] == runs.project_pk(org_id, product, project_id)
+                                  and key["gsi1sk"] == key["sk"])
+
+    return cursors.decode(cursor, valid)
 
 
 def _encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+    return cursors.encode({"o": offset})
 
 
 def _decode_offset(cursor: str) -> int:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset = data["o"]
-    except (ValueError, binascii.Error, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise _bad_cursor() from exc
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise _bad_cursor()
-    return offset
+    position = cursors.decode(cursor, lambda p: set(p) == {"o"} and isinstance(p["o"], int)
+                              and not isinstance(p["o"], bool) and p["o"] >= 0)
+    return int(position["o"])

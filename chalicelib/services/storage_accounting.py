@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import TooManyRequests
+from chalicelib.errors import QuotaExceeded
 from chalicelib.services import usage
 from chalicelib.plans import Metric, plan_limits
 from chalicelib.store import files as file_store
-from chalicelib.store import objects, transact
+from chalicelib.store import transact
 
 
 def storage_limit(plan: str) -> int | None:
@@ -28,7 +28,7 @@ def check_room(org_id: str, plan: str, size: int) -> None:
     usage.check_storage(org_id, plan, size)
 
 
-def quota_exceeded(org_id: str, plan: str, size: int) -> TooManyRequests:
+def quota_exceeded(org_id: str, plan: str, size: int) -> QuotaExceeded:
     return usage.quota_error(org_id, plan, Metric.STORAGE_BYTES, amount=size)
 
 

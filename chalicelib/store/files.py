@@ -10,13 +10,13 @@ to runs, and one storage-stats item per organization. Everything of an org share
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib.values import to_plain
 from chalicelib.store import pages, transact
 from chalicelib.store.tables import table, table_name
 
@@ -32,21 +32,10 @@ def _conditional_failed(exc: ClientError) -> bool:
     return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB's Decimals back to int/float, recursively (records go straight into JSON)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _strip(item: dict[str, Any] | None) -> dict[str, Any] | None:
     if item is None:
         return None
-    return {k: _plain(v) for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "ttl"}}
+    return {k: to_plain(v) for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "ttl"}}
 
 
 # ---- upload sessions ---------------------------------------------------------------------------

@@ -10,12 +10,12 @@ Keys (usage table):
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib.values import to_plain
 from chalicelib.store import clients, pages, transact
 from chalicelib.store.tables import table, table_name
 
@@ -290,7 +290,7 @@ def put_history(org_id: str, period: str, record: dict[str, Any]) -> bool:
 def history(org_id: str, first: str, last: str) -> list[dict[str, Any]]:
     """History records of periods ``first``..``last`` (inclusive), newest first."""
     items = _query(Key("pk").eq(org_pk(org_id)) & Key("sk").between(f"HIST#{first}", f"HIST#{last}"), newest_first=True)
-    return [_plain(item) for item in items]
+    return [to_plain(item) for item in items]
 
 
 def _query(condition: Any, newest_first: bool = False) -> list[dict[str, Any]]:
@@ -298,14 +298,3 @@ def _query(condition: Any, newest_first: bool = False) -> list[dict[str, Any]]:
     kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True,
                               "ScanIndexForward": not newest_first}
     return list(pages.items(tbl.query, **kwargs))
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB Decimals back to ints (usage numbers are whole)."""
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

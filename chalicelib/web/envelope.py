@@ -12,7 +12,7 @@ from chalice import Response
 from chalicelib.web.route import request_id_of
 
 # Chalice's error codes → ours.
-CODES = {"MethodNotAllowedError": "method_not_allowed", "UnsupportedMediaType": "unsupported_media_type",
+CODES = {"MethodNotAllowedError": "method_not_allowed", "UnsupportedContentType": "unsupported_media_type",
          "BadRequestError": "invalid_input", "BadRequest": "invalid_input", "NotFoundError": "not_found"}
 
 

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnsupportedContentType
+from chalicelib.web.errors import status_of
 from chalicelib.logs import logger
 from chalicelib.services import auth
 from chalicelib.services.auth import Principal
@@ -104,11 +105,11 @@ def _evaluate(handler: Callable[..., Any], annotation: str) -> Any:
 REGISTRY: list[RouteSpec] = []
 
 # Hooks run after authentication and before the handler (metering, rate limits).
-# Each receives the context and may raise an ApiError or add response headers.
+# Each receives the context and may raise an DomainError or add response headers.
 AFTER_AUTH_HOOKS: list[Callable[["RequestContext"], None]] = []
-# Hooks run when a request ends in an ApiError (e.g. metering gives back a call answered 403 by a
+# Hooks run when a request ends in an DomainError (e.g. metering gives back a call answered 403 by a
 # scope check inside the handler). They must not raise; a failure is logged and ignored.
-ERROR_HOOKS: list[Callable[["RequestContext", ApiError], None]] = []
+ERROR_HOOKS: list[Callable[["RequestContext", DomainError], None]] = []
 
 
 @dataclass
@@ -186,10 +187,10 @@ def route(
     return decorator
 
 
-def error_response(exc: ApiError, request_id: str) -> Response:
-    """Render an ApiError in the documented shape."""
+def error_response(exc: DomainError, request_id: str) -> Response:
+    """Render an DomainError in the documented shape."""
     headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **exc.headers}
-    return Response(body=json.dumps(exc.body(request_id)), status_code=exc.status, headers=headers)
+    return Response(body=json.dumps(exc.body(request_id)), status_code=status_of(exc), headers=headers)
 
 
 def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[str, str]) -> Response:
@@ -206,7 +207,7 @@ def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[
     try:
         result = _run(spec, fn, ctx, params)
         response = _render(spec, ctx, result)
-    except ApiError as exc:
+    except DomainError as exc:
         for error_hook in ERROR_HOOKS:
             try:
                 error_hook(ctx, exc)
@@ -216,7 +217,7 @@ def _handle(spec: RouteSpec, fn: Callable[..., Any], request: Any, params: dict[
         response.headers.update({k: v for k, v in ctx.response_headers.items() if k not in response.headers})
     except Exception:  # a bug: never leak details, always the documented shape
         logger.exception("unhandled error")
-        response = error_response(ApiError("Internal error; the request id identifies it."), request_id)
+        response = error_response(DomainError("Internal error; the request id identifies it."), request_id)
     logger.info(
         "request",
         extra={"status": response.status_code, "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
@@ -243,14 +244,14 @@ def _run(spec: RouteSpec, fn: Callable[..., Any], ctx: RequestContext, params: d
 def _parse_body(spec: RouteSpec, ctx: RequestContext) -> BaseModel:
     raw = ctx.request.raw_body or b""
     if len(raw) > spec.max_body:
-        raise PayloadTooLarge(
+        raise TooLarge(
             f"Request body of {len(raw)} bytes exceeds {spec.max_body} bytes for this endpoint."
             + (f" {spec.too_large_hint}" if spec.too_large_hint else ""),
             details={"limit": spec.max_body, "size": len(raw)},
         )
     content_type = (ctx.header("content-type") or "application/json").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise UnsupportedMediaType("Send the request body as application/json.", details={"contentType": content_type})
+        raise UnsupportedContentType("Send the request body as application/json.", details={"contentType": content_type})
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting

@@ -11,9 +11,9 @@ def main() -> None:
 
         sys.stdout.write(__version__ + "\n")
         return
-    from odavl_cli.main import app
+    from odavl_cli.main import run
 
-    app()
+    sys.exit(run())
 
 
 if __name__ == "__main__":

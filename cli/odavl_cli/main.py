@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from typer import core as typer_core
+from typer import rich_utils
 
 from odavl_cli import __version__
+from odavl_cli.client import CliError
+from odavl_cli.exits import ExitStatus
+from odavl_cli.ui import err_console
 from odavl_cli.commands import auth, dashboard, jobs, keys, link, runs, storage, sync, upload, usage
 
 _display_type_rich = typer_core.TyperOption.display_type_rich
@@ -39,5 +44,23 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(jobs.app, name="jobs")
 
 
+def run(argv: list[str] | None = None) -> int:
+    """The one error boundary of every command: a CliError is one line on stderr and its exit status,
+    Ctrl-C is "Interrupted.", a wrong command line is click's usage message and 2; never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="odavl", standalone_mode=False)
+    except CliError as exc:
+        err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", soft_wrap=True)
+        return int(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        err_console.print("Interrupted.")
+        return int(ExitStatus.INTERRUPTED)
+    except typer.TyperException as exc:  # click's usage errors (a wrong option, no command)
+        rich_utils.rich_format_error(exc)  # type: ignore[arg-type]
+        return int(getattr(exc, "exit_code", ExitStatus.USAGE))
+    return result if isinstance(result, int) else int(ExitStatus.OK)
+
+
 if __name__ == "__main__":
-    app()
+    raise SystemExit(run())

@@ -1,12 +1,10 @@
 """Output helpers shared by the commands: one console, JSON for scripts, one-line errors."""
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +13,6 @@ from rich.table import Table
 
 from odavl_cli.client import ApiClient, CliError
 from odavl_cli.config import home, load, write_private_json
-from odavl_cli.exits import ExitStatus
 
 # The one --json option of every command that can print JSON.
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON (for scripts)")]
@@ -23,28 +20,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON (for scripts)
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 def fail(message: str, code: int = 1) -> None:
     err_console.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
-
-
-def handle_errors(fn: F) -> F:
-    """Turn CliError (and Ctrl-C) into one line on stderr and a non-zero exit, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except CliError as exc:
-            fail(exc.message, exc.exit_code)
-        except KeyboardInterrupt:
-            err_console.print("Interrupted.")
-            raise typer.Exit(ExitStatus.INTERRUPTED) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def api(api_url: str | None = None, api_key: str | None = None) -> ApiClient:

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.errors import InvalidInput, TooLarge
 from chalicelib.services import decoding
 
 MB = 1024 * 1024
@@ -54,7 +54,7 @@ def test_bomb_is_refused_after_reading_at_most_cap_plus_a_chunk(monkeypatch):
             return getattr(self._d, name)
 
     monkeypatch.setattr(decoding.zlib, "decompressobj", Spy)
-    with pytest.raises(PayloadTooLarge) as err:
+    with pytest.raises(TooLarge) as err:
         decoding.gunzip_bounded(bomb, 64 * MB, 10_000)
     assert err.value.code == "decompression_limit"
     assert sum(produced) <= 64 * MB + decoding.CHUNK
@@ -65,7 +65,7 @@ def test_ratio_cap_applies_above_the_floor():
     raw = b"a" * (3 * MB)
     packed = gzip.compress(raw, 9)
     assert len(raw) > len(packed) * 200
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(TooLarge):
         decoding.gunzip_bounded(packed, 64 * MB, 200)
     assert decoding.gunzip_bounded(packed, 64 * MB, 10_000) == raw
     small = b"b" * (decoding.RATIO_FLOOR // 2)  # very repetitive but tiny: allowed

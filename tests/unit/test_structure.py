@@ -179,3 +179,28 @@ def test_services_read_no_dynamodb_wire_format() -> None:
                     and node.slice.value in ("S", "N", "M", "L", "BOOL", "NULL", "SS", "NS"):
                 wrong.append(f"{module}:{node.lineno}")
     assert not wrong, wrong
+
+
+def test_services_know_no_http() -> None:
+    """Services and the store raise domain errors; only the web layer (routes, the dashboard, the
+    route wrapper) turns them into statuses."""
+    wrong = [f"{m}:{line} -> {t}" for prefix in ("chalicelib.services", "chalicelib.store", "chalicelib.models")
+             for m, t, line in _edges_from(prefix)
+             if t.startswith(("chalicelib.web", "chalicelib.routes", "chalicelib.dashboard"))]
+    assert not wrong, wrong
+    for module, path in MODULES.items():
+        if module.startswith(("chalicelib.services", "chalicelib.store")):
+            assert "status_code" not in path.read_text(), module
+
+
+def test_every_domain_error_has_a_status_in_the_one_table() -> None:
+    from chalicelib import errors
+    from chalicelib.web.errors import HTTP_STATUS, status_of
+
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.DomainError)]
+    assert len(classes) >= 17
+    for cls in classes:
+        assert not hasattr(cls, "status"), cls  # the table is the one place a status is decided
+        assert 400 <= status_of(cls("x")) < 600
+    assert status_of(errors.QuotaExceeded("x")) == 429 and status_of(errors.UploadIncomplete("x")) == 409
+    assert set(HTTP_STATUS) <= set(classes)

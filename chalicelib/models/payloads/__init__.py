@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import UnknownUploadType
 from chalicelib.models.payloads import autopilot, guardian, insight
 from chalicelib.models.payloads.common import PayloadModel
 
@@ -50,7 +50,7 @@ _DETECTOR = UploadType("insight", "detector", insight.DetectorResults)
 def check_product(product: str) -> str:
     """The product, or 400 ``unknown_product``."""
     if product not in PRODUCTS:
-        raise InvalidInput(f"Unknown product '{product[:40]}'.", code="unknown_product", details={"allowed": list(PRODUCTS)})
+        raise UnknownUploadType(f"Unknown product '{product[:40]}'.", code="unknown_product", details={"allowed": list(PRODUCTS)})
     return product
 
 
@@ -62,8 +62,8 @@ def resolve(product: str, name: str) -> UploadType:
         return found
     if product == "insight" and DETECTOR_TYPE.match(name):
         return _DETECTOR
-    raise InvalidInput(
-        f"Unknown {product} upload type '{name[:80]}'.", code="unknown_type",
+    raise UnknownUploadType(
+        f"Unknown {product} upload type '{name[:80]}'.",
         details={"product": product, "allowed": type_names(product)},
     )
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.services.auth import Principal
+from chalicelib.values import to_dynamo, to_plain
 from chalicelib.services.compare import rules as compare_rules
 from chalicelib.store import payloads
 from chalicelib.store import projects as store
@@ -25,11 +27,17 @@ def project_settings(org_id: str, project_id: str) -> dict[str, Any]:
     """The project's base branch and gate rules (the defaults until someone sets them)."""
     saved = store.get_settings(org_id, project_id) or {}
     gate = {**compare_rules.DEFAULT_GATE, **(saved.get("gate") or {})}
-    return {"projectId": project_id, "baseBranch": saved.get("baseBranch") or DEFAULT_BASE_BRANCH, "gate": _plain(gate)}
+    return {"projectId": project_id, "baseBranch": saved.get("baseBranch") or DEFAULT_BASE_BRANCH, "gate": to_plain(gate)}
 
 
-def put_project_settings(org_id: str, project_id: str, settings: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.services.ingest.values import to_dynamo
+# Who may change a project's settings: its admins, or whoever administers the organization's keys.
+SETTINGS_ADMIN_SCOPES = ("projects:admin", "keys:admin")
+
+
+def put_project_settings(principal: Principal, project_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Store a project's base branch and gate; MissingScope unless the caller may change them."""
+    principal.require_any(SETTINGS_ADMIN_SCOPES, "Changing a project's settings")
+    org_id = principal.org_id
 
     store.put_settings(org_id, project_id, to_dynamo({"baseBranch": settings["baseBranch"], "gate": settings["gate"]}),
                        clock.iso())
@@ -137,9 +145,7 @@ def regate_waiting(org_id: str, product: str, item: dict[str, Any]) -> int:
     for run_id in store.awaiting(org_id, product, project, str(item["type"]), build["commit"]):
         waiting = run_store.get(org_id, product, run_id)
         if waiting is not None:
-            gate = _plain(evaluate(org_id, product, waiting, load_kept(waiting)))
-            from chalicelib.services.ingest.values import to_dynamo
-
+            gate = to_plain(evaluate(org_id, product, waiting, load_kept(waiting)))
             store.set_gate(org_id, product, run_id, to_dynamo(gate))
             done += 1
         store.done_awaiting(org_id, product, project, str(item["type"]), build["commit"], run_id)
@@ -175,13 +181,7 @@ def commit_view(org_id: str, project_id: str, commit: str) -> dict[str, Any]:
         if item is not None:
             runs.append({"product": item["product"], "type": item["type"], "runId": item["runId"],
                          "status": item.get("status"), "branch": (item.get("build") or {}).get("branch"),
-                         "createdAt": item.get("createdAt"), "gate": _plain(item.get("gate"))})
+                         "createdAt": item.get("createdAt"), "gate": to_plain(item.get("gate"))})
     failed = any((r.get("gate") or {}).get("status") == "failed" for r in runs)
     return {"commit": commit.lower(), "projectId": project_id, "runs": runs,
             "gate": "failed" if failed else ("passed" if runs else "none")}
-
-
-def _plain(value: Any) -> Any:
-    from chalicelib.services.ingest.values import to_plain
-
-    return to_plain(value)

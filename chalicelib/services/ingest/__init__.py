@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from chalicelib import clock, ids
 from chalicelib.config import get_settings
-from chalicelib.errors import ApiError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnsupportedContentType
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.models.payloads import UploadType, resolve
@@ -28,7 +28,7 @@ from chalicelib.services.compare import service as compare
 from chalicelib.services.compare.fingerprints import with_line_hashes
 from chalicelib.services.ingest import autopilot, guardian, insight
 from chalicelib.services.ingest.summary import NoSummarizer, Summary, bound_summary
-from chalicelib.services.ingest.values import to_dynamo, to_plain
+from chalicelib.values import to_dynamo, to_plain
 from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import gauge, quota
 from chalicelib.store import files as file_store
@@ -71,7 +71,7 @@ def check_binary(product: str, upload_type: str) -> UploadType:
     """The upload type, refusing binary types (415) that only the large door accepts."""
     kind = resolve(product, upload_type)
     if kind.binary:
-        raise UnsupportedMediaType(
+        raise UnsupportedContentType(
             f"'{upload_type}' is binary: upload it through POST /v1/uploads.", code="unsupported_media_type",
             details={"use": "/v1/uploads", "type": upload_type},
         )
@@ -82,7 +82,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
                 raw_json: bytes, idempotency_key: str | None, *, gzipped: bytes | None = None,
                 build: dict[str, Any] | None = None,
                 line_hashes: dict[str, dict[str, str]] | None = None) -> IngestResult:
-    """Validate and store one JSON payload as a run. Raises ApiError subclasses (4xx) for anything
+    """Validate and store one JSON payload as a run. Raises DomainError subclasses (4xx) for anything
     wrong with the payload; a replay returns the original result with ``created=False``.
 
     ``gzipped``: the payload already gzip'd (the inline door passes what the client sent)."""
@@ -90,7 +90,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     project_id = project_id or "default"
     settings = get_settings()
     if len(raw_json) > settings.decompressed_max_bytes:
-        raise PayloadTooLarge("The payload is larger than any run may be.", code="payload_too_large",
+        raise TooLarge("The payload is larger than any run may be.", code="payload_too_large",
                               details={"limit": settings.decompressed_max_bytes, "size": len(raw_json)})
     _check_metadata(metadata)
     payload = _validate(kind, raw_json)
@@ -335,4 +335,4 @@ def _metadata_json(metadata: dict) -> str:
     return json.dumps(metadata, default=str, separators=(",", ":"), allow_nan=False)
 
 
-__all__ = ["ApiError", "IngestResult", "check_binary", "ingest_json", "run_url"]
+__all__ = ["DomainError", "IngestResult", "check_binary", "ingest_json", "run_url"]

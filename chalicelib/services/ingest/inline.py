@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.errors import InvalidInput, TooLarge
 from chalicelib.services import decoding
 from chalicelib.services.decoding import max_body_bytes
 from chalicelib.services.ingest import IngestResult, check_binary, ingest_json
@@ -34,8 +34,8 @@ def ingest_inline(org_id: str, plan: str, product: str, upload_type: str, projec
                        gzipped=wire if compressed else None, build=build, line_hashes=line_hashes)
 
 
-def _too_large(size: int, limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
+def _too_large(size: int, limit: int) -> TooLarge:
+    return TooLarge(
         f"Payloads over {limit} bytes do not fit the inline door; upload them through POST /v1/uploads.",
         code="payload_too_large", details={"limit": limit, "size": size, "use": "/v1/uploads"},
     )

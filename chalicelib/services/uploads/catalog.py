@@ -2,7 +2,7 @@
 types it takes and where a verified object goes (an ingest job, or a blob attached to a run)."""
 from __future__ import annotations
 
-from chalicelib.errors import InvalidInput, UnsupportedMediaType
+from chalicelib.errors import UnknownUploadType, UnsupportedContentType
 from chalicelib.models.payloads import DETECTOR_TYPE
 from chalicelib.services.uploads.verify import IMAGE_TYPES
 
@@ -22,11 +22,11 @@ INGEST, BLOB = "ingest", "blob"
 def check_type(product: str, upload_type: str) -> None:
     """400 unknown_product / unknown_type."""
     if product not in PRODUCTS:
-        raise InvalidInput(f"Unknown product '{product}'.", code="unknown_product",
+        raise UnknownUploadType(f"Unknown product '{product}'.", code="unknown_product",
                            details={"product": product, "allowed": sorted(PRODUCTS)})
     if upload_type in PRODUCTS[product] or (product == "insight" and _DETECTOR.match(upload_type)):
         return
-    raise InvalidInput(f"Unknown upload type '{upload_type}' for {product}.", code="unknown_type",
+    raise UnknownUploadType(f"Unknown upload type '{upload_type}' for {product}.",
                        details={"product": product, "type": upload_type, "allowed": list(PRODUCTS[product])})
 
 
@@ -42,6 +42,6 @@ def destination(upload_type: str, content_type: str) -> str:
     """``ingest`` or ``blob``; 415 when the type does not take this content type."""
     allowed = allowed_content_types(upload_type)
     if content_type not in allowed:
-        raise UnsupportedMediaType(f"Type '{upload_type}' does not take {content_type}.", code="unsupported_content_type",
+        raise UnsupportedContentType(f"Type '{upload_type}' does not take {content_type}.", code="unsupported_content_type",
                                    details={"contentType": content_type, "allowed": list(allowed)})
     return INGEST if content_type in INGEST_TYPES else BLOB

@@ -9,7 +9,7 @@ import json
 from typing import Any, Callable
 
 from chalicelib import clock
-from chalicelib.errors import Conflict, InvalidInput, UnsupportedMediaType
+from chalicelib.errors import Conflict, InvalidInput, UnsupportedContentType
 from chalicelib.services import blobs
 from chalicelib.services.uploads import sessions
 from chalicelib.services.uploads.verify import VerificationFailed, Verified, verify
@@ -96,7 +96,7 @@ def check(session: dict[str, Any]) -> Verified:
                        details={"uploadId": session["uploadId"]}) from None
     except VerificationFailed as exc:
         sessions.discard(session)
-        error = UnsupportedMediaType if exc.code == "type_mismatch" else InvalidInput
+        error = UnsupportedContentType if exc.code == "type_mismatch" else InvalidInput
         raise error(exc.message + " The object was deleted; start a new upload.", code=exc.code,
                     details=exc.details) from exc
     return verified

@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from chalicelib import clock
+from chalicelib import clock, errors
 from chalicelib.lazy import lazy_module
 from chalicelib.plans import Metric
 from chalicelib.services.usage import headers, periods, quota, ratelimit
@@ -98,11 +98,11 @@ def meter_request(ctx: Any) -> None:
 
 
 def give_back_refused(ctx: Any, exc: Any) -> None:
-    """Error hook: a request refused for its input (any 4xx) counts nothing in ``api_calls`` and leaves
-    no marker it made; the rate window keeps it (the rate limit sees every request)."""
+    """Error hook: a request refused for its input (any failure but a transient one: every 4xx) counts
+    nothing in ``api_calls`` and leaves no marker it made; the rate window keeps it (the rate limit
+    sees every request)."""
     keys = ctx.metered_keys
-    status = getattr(exc, "status", 500)
-    if not keys or not 400 <= status < 500:
+    if not keys or errors.is_transient(exc):
         return
     ctx.metered_keys = []
     entries = [store.give_back_entry(key) for key in keys]

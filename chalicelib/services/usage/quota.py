@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import TooManyRequests
+from chalicelib.errors import QuotaExceeded
 from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import headers, periods
 from chalicelib.store import usage as store
@@ -81,7 +81,7 @@ def state(org_id: str, plan: str, metric: str | Metric) -> QuotaState:
     return QuotaState(name, used, limit_for(plan, name), period, periods.period_end(period))
 
 
-def quota_error(org_id: str, plan: str, metric: str | Metric, *, amount: int = 1, used: int | None = None) -> TooManyRequests:
+def quota_error(org_id: str, plan: str, metric: str | Metric, *, amount: int = 1, used: int | None = None) -> QuotaExceeded:
     """The 429 ``quota_exceeded`` for a refused metric, with Retry-After (to the next period) and quota headers.
 
     Reads the current value unless ``used`` is given (a refusal is rare; the extra read is fine).
@@ -100,9 +100,8 @@ def quota_error(org_id: str, plan: str, metric: str | Metric, *, amount: int = 1
         reset_at = periods.period_end(period)
         message = f"Monthly quota for {name} ({limit}) on plan {plan.upper()} is used up; it resets at {clock.iso(reset_at)}."
     seconds = periods.seconds_until(reset_at, now)
-    return TooManyRequests(
+    return QuotaExceeded(
         message,
-        code="quota_exceeded",
         details={"metric": name, "limit": limit, "used": current, "requested": amount, "plan": plan.upper(),
                  "period": period, "resetsAt": clock.iso(reset_at)},
         headers=headers.refusal_headers(limit, current, reset_at, seconds, periods.period_seconds(period)),

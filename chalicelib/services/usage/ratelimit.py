@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import TooManyRequests
+from chalicelib.errors import RateLimited
 from chalicelib.plans import plan_limits
 from chalicelib.services.usage import headers, periods
 from chalicelib.store import usage as store
@@ -45,16 +45,15 @@ def window_headers(plan: str, used: int, at: datetime | None = None) -> dict[str
     return headers.limit_headers(per_minute(plan), used, reset_at, periods.seconds_until(reset_at, now), WINDOW_SECONDS)
 
 
-def rate_error(key_id: str, plan: str, *, used: int | None = None, at: datetime | None = None) -> TooManyRequests:
+def rate_error(key_id: str, plan: str, *, used: int | None = None, at: datetime | None = None) -> RateLimited:
     """The 429 ``rate_limited`` with Retry-After (to the next window) and the window's headers."""
     now = at or clock.now()
     limit = per_minute(plan)
     current = store.rate_used(key_id, periods.minute_of(now)) if used is None else used
     reset_at = periods.minute_end(now)
     seconds = periods.seconds_until(reset_at, now)
-    return TooManyRequests(
+    return RateLimited(
         f"Rate limit of {limit} requests a minute for this API key reached; retry in {seconds} s.",
-        code="rate_limited",
         details={"limit": limit, "windowSeconds": WINDOW_SECONDS, "keyId": key_id, "resetsAt": clock.iso(reset_at)},
         headers=headers.refusal_headers(limit, current, reset_at, seconds, WINDOW_SECONDS),
     )

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.errors import IdempotencyConflict, InvalidInput
 from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import periods
 from chalicelib.services.usage.quota import limit_for, quota_error
@@ -109,8 +109,7 @@ def _same_event(org_id: str, event_id: str, metric: str, amount: int) -> None:
     """409 when an event id is reused for a different metric or amount (a client bug, not a retry)."""
     seen = store.get_event(org_id, event_id) or {}
     if seen.get("metric") != metric or int(seen.get("amount", 0)) != amount:
-        raise Conflict(
+        raise IdempotencyConflict(
             "This event id was already counted with a different metric or amount.",
-            code="idempotency_conflict",
             details={"eventId": event_id, "metric": seen.get("metric"), "amount": int(seen.get("amount", 0))},
         )

@@ -1,6 +1,8 @@
 """login, logout, whoami."""
 from __future__ import annotations
 
+from typing import Annotated
+
 import os
 
 import typer
@@ -8,7 +10,7 @@ from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
-from odavl_cli.ui import JsonFlag, console, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, print_json
 
 
 def check_organization(settings: config.Settings, who: dict) -> None:
@@ -19,11 +21,10 @@ def check_organization(settings: config.Settings, who: dict) -> None:
                        f"not {expected!r} (ODAVL_ORGANIZATION_ID).")
 
 
-@handle_errors
 def login(
-    api_url: str = typer.Option(None, "--api-url", help="ODAVL Cloud API URL (default: ODAVL_CLOUD_API or the stored one)"),
-    api_key: str = typer.Option(None, "--api-key", help="API key (default: ODAVL_API_KEY, else prompted)"),
-    project: str = typer.Option(None, "--project", help="default project id for uploads"),
+    api_url: Annotated[str | None, typer.Option("--api-url", help="ODAVL Cloud API URL (default: ODAVL_CLOUD_API or the stored one)")] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", help="API key (default: ODAVL_API_KEY, else prompted)")] = None,
+    project: Annotated[str | None, typer.Option("--project", help="default project id for uploads")] = None,
 ) -> None:
     """Check an API key with /v1/whoami and store it in ~/.odavl/credentials.json (mode 0600)."""
     settings = config.load(api_url=api_url, api_key=api_key, project_id=project)
@@ -39,7 +40,6 @@ def login(
                   f"({who.get('plan')}) at {settings.api_url}; key {who.get('keyId')} stored in {path}")
 
 
-@handle_errors
 def logout() -> None:
     """Forget the stored API key."""
     if config.delete_credentials():
@@ -48,7 +48,6 @@ def logout() -> None:
         console.print("Not logged in.")
 
 
-@handle_errors
 def whoami(as_json: JsonFlag = False) -> None:
     """Show the organization, key, scopes and plan of the current API key."""
     settings = config.load()

@@ -2,6 +2,8 @@
 pastes an API key into a browser."""
 from __future__ import annotations
 
+from typing import Annotated
+
 import webbrowser
 from urllib.parse import urlsplit
 
@@ -9,7 +11,7 @@ import typer
 
 from odavl_cli import config
 from odavl_cli.client import ApiClient, CliError
-from odavl_cli.ui import JsonFlag, console, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, print_json
 
 
 def _dashboard_path(target: str | None) -> str | None:
@@ -25,10 +27,9 @@ def _dashboard_path(target: str | None) -> str | None:
     return path + (f"?{query}" if query else "")
 
 
-@handle_errors
 def dashboard(
-    target: str = typer.Argument(None, help="a dashboard URL or path to open after sign-in (default: the overview)"),
-    no_open: bool = typer.Option(False, "--no-open", help="print the link only"),
+    target: Annotated[str | None, typer.Argument(help="a dashboard URL or path to open after sign-in (default: the overview)")] = None,
+    no_open: Annotated[bool, typer.Option("--no-open", help="print the link only")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Print and open a sign-in link for the web dashboard (works once, for five minutes)."""

@@ -1,12 +1,12 @@
 """``odavl jobs list|show|retry|cancel``: background ingest jobs."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, handle_errors, print_json, table
+from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, print_json, table
 
 app = typer.Typer(help="Background ingest jobs.", no_args_is_help=True)
 
@@ -24,12 +24,11 @@ def _describe(job: dict[str, Any]) -> None:
 
 
 @app.command("list")
-@handle_errors
 def list_jobs(
-    status: str = typer.Option(None, "--status", help="queued|running|succeeded|failed|cancelled"),
-    limit: int = typer.Option(20, "--limit"),
-    cursor: str = typer.Option(None, "--cursor"),
-    next_page: bool = typer.Option(False, "--next", help="the page after the one this command showed last"),
+    status: Annotated[str | None, typer.Option("--status", help="queued|running|succeeded|failed|cancelled")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 20,
+    cursor: Annotated[str | None, typer.Option("--cursor")] = None,
+    next_page: Annotated[bool, typer.Option("--next", help="the page after the one this command showed last")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List jobs, newest first."""
@@ -49,7 +48,6 @@ def list_jobs(
 
 
 @app.command("show")
-@handle_errors
 def show(job_id: str, as_json: JsonFlag = False) -> None:
     """Show one job."""
     with api() as client:
@@ -58,7 +56,6 @@ def show(job_id: str, as_json: JsonFlag = False) -> None:
 
 
 @app.command("retry")
-@handle_errors
 def retry(job_id: str, as_json: JsonFlag = False) -> None:
     """Queue a failed job again."""
     with api() as client:
@@ -67,7 +64,6 @@ def retry(job_id: str, as_json: JsonFlag = False) -> None:
 
 
 @app.command("cancel")
-@handle_errors
 def cancel(job_id: str, as_json: JsonFlag = False) -> None:
     """Cancel a queued job."""
     with api() as client:

@@ -1,20 +1,21 @@
 """``odavl keys create|list|revoke``."""
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.markup import escape
 
-from odavl_cli.ui import JsonFlag, api, console, handle_errors, print_json, table
+from odavl_cli.ui import JsonFlag, api, console, print_json, table
 
 app = typer.Typer(help="API keys of the organization.", no_args_is_help=True)
 
 
 @app.command("create")
-@handle_errors
 def create(
-    name: str = typer.Argument(..., help="a name to recognise the key by"),
-    scope: list[str] = typer.Option(None, "--scope", "-s", help="a scope to grant (repeat); default: the standard set"),
-    expires_at: str = typer.Option(None, "--expires-at", help="ISO-8601 expiry"),
+    name: Annotated[str, typer.Argument(help="a name to recognise the key by")],
+    scope: Annotated[list[str], typer.Option("--scope", "-s", help="a scope to grant (repeat); default: the standard set")] = None,
+    expires_at: Annotated[str | None, typer.Option("--expires-at", help="ISO-8601 expiry")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API key; its secret is shown once."""
@@ -34,7 +35,6 @@ def create(
 
 
 @app.command("list")
-@handle_errors
 def list_keys(as_json: JsonFlag = False) -> None:
     """List the organization's API keys (never their secrets)."""
     with api() as client:
@@ -49,8 +49,7 @@ def list_keys(as_json: JsonFlag = False) -> None:
 
 
 @app.command("revoke")
-@handle_errors
-def revoke(key_id: str = typer.Argument(..., help="the key id (see `odavl keys list`)")) -> None:
+def revoke(key_id: Annotated[str, typer.Argument(help="the key id (see `odavl keys list`)")]) -> None:
     """Revoke an API key; it stops working on its next request."""
     with api() as client:
         client.delete(f"/v1/api-keys/{key_id}")

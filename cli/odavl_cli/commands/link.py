@@ -10,11 +10,10 @@ from rich.markup import escape
 
 from odavl_cli import config
 from odavl_cli.client import CliError
-from odavl_cli.ui import JsonFlag, console, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, print_json
 from odavl_cli.workspace import find_workspace
 
 
-@handle_errors
 def link(
     project: Annotated[Optional[str], typer.Option("--project", help="the cloud project id this workspace uploads to")] = None,
     api_url: Annotated[Optional[str], typer.Option("--api-url", help="the API URL to keep with it (default: the current one)")] = None,

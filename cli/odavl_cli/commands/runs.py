@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from odavl_cli.ui import JsonFlag, api, console, handle_errors, print_json, recall_cursor, remember_cursor, table
+from odavl_cli.ui import JsonFlag, api, console, print_json, recall_cursor, remember_cursor, table
 
 app = typer.Typer(help="Uploaded runs of Insight, Autopilot and Guardian.", no_args_is_help=True)
 
@@ -18,18 +18,17 @@ def _run_id(run: dict[str, Any]) -> str:
 
 
 @app.command("list")
-@handle_errors
 def list_runs(
-    product: str = typer.Argument(..., help=PRODUCT_HELP),
-    project: str = typer.Option(None, "--project", help="only this project id"),
-    status: str = typer.Option(None, "--status"),
-    kind: str = typer.Option(None, "--type", help="only this upload type (e.g. ledger, snapshot)"),
-    environment: str = typer.Option(None, "--environment", help="guardian: only this environment"),
-    since: str = typer.Option(None, "--from", help="ISO-8601 start"),
-    until: str = typer.Option(None, "--to", help="ISO-8601 end"),
-    limit: int = typer.Option(20, "--limit"),
-    cursor: str = typer.Option(None, "--cursor"),
-    next_page: bool = typer.Option(False, "--next", help="the page after the one this command showed last"),
+    product: Annotated[str, typer.Argument(help=PRODUCT_HELP)],
+    project: Annotated[str | None, typer.Option("--project", help="only this project id")] = None,
+    status: Annotated[str | None, typer.Option("--status")] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="only this upload type (e.g. ledger, snapshot)")] = None,
+    environment: Annotated[str | None, typer.Option("--environment", help="guardian: only this environment")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="ISO-8601 start")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="ISO-8601 end")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 20,
+    cursor: Annotated[str | None, typer.Option("--cursor")] = None,
+    next_page: Annotated[bool, typer.Option("--next", help="the page after the one this command showed last")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List runs newest first, with the stats of the filtered set."""
@@ -66,7 +65,6 @@ def stats_table(stats: dict[str, Any]) -> None:
 
 
 @app.command("show")
-@handle_errors
 def show(
     product: Annotated[str, typer.Argument(help=PRODUCT_HELP)],
     run_id: Annotated[str, typer.Argument(help="the run id (see `odavl runs list`)")],

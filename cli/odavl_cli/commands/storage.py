@@ -4,14 +4,14 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import typer
 from rich.markup import escape
 
 from odavl_cli.client import CliError, error_from_response
-from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, handle_errors, human_bytes, print_json, table
+from odavl_cli.ui import recall_cursor, remember_cursor, JsonFlag, api, console, human_bytes, print_json, table
 
 def guess_content_type(name: str) -> str:
     """The content type of a file by its name; a gzip'd file (``.tar.gz``, ``.json.gz``) is gzip."""
@@ -25,12 +25,11 @@ app = typer.Typer(help="Files kept in ODAVL Cloud storage.", no_args_is_help=Tru
 
 
 @app.command("upload")
-@handle_errors
 def upload(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    content_type: str = typer.Option(None, "--content-type", help="default: guessed from the file name"),
-    product: str = typer.Option(None, "--product", help="insight | autopilot | guardian"),
-    expires_at: str = typer.Option(None, "--expires-at", help="ISO-8601: delete the file after this moment"),
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    content_type: Annotated[str | None, typer.Option("--content-type", help="default: guessed from the file name")] = None,
+    product: Annotated[str | None, typer.Option("--product", help="insight | autopilot | guardian")] = None,
+    expires_at: Annotated[str | None, typer.Option("--expires-at", help="ISO-8601: delete the file after this moment")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Upload a file straight to storage with a presigned POST, then have the server verify it."""
@@ -58,14 +57,13 @@ def upload(
 
 
 @app.command("ls")
-@handle_errors
 def ls(
-    product: str = typer.Option(None, "--product"),
-    content_type: str = typer.Option(None, "--content-type"),
-    prefix: str = typer.Option(None, "--prefix", help="file names starting with this"),
-    limit: int = typer.Option(50, "--limit"),
-    cursor: str = typer.Option(None, "--cursor"),
-    next_page: bool = typer.Option(False, "--next", help="the page after the one this command showed last"),
+    product: Annotated[str | None, typer.Option("--product")] = None,
+    content_type: Annotated[str | None, typer.Option("--content-type")] = None,
+    prefix: Annotated[str | None, typer.Option("--prefix", help="file names starting with this")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    cursor: Annotated[str | None, typer.Option("--cursor")] = None,
+    next_page: Annotated[bool, typer.Option("--next", help="the page after the one this command showed last")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List stored files."""
@@ -86,11 +84,10 @@ def ls(
 
 
 @app.command("download")
-@handle_errors
 def download(
     file_id: str,
-    output: Path = typer.Option(None, "--output", "-o", help="where to write (default: the stored file name)"),
-    force: bool = typer.Option(False, "--force", "-f", help="overwrite a file that is already there"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="where to write (default: the stored file name)")] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="overwrite a file that is already there")] = False,
 ) -> None:
     """Download a stored file (an existing file is kept unless --force)."""
     if output is not None and output.exists() and not force:
@@ -111,7 +108,6 @@ def download(
 
 
 @app.command("rm")
-@handle_errors
 def rm(file_id: str) -> None:
     """Delete a stored file."""
     with api() as client:
@@ -120,7 +116,6 @@ def rm(file_id: str) -> None:
 
 
 @app.command("stats")
-@handle_errors
 def stats(as_json: JsonFlag = False) -> None:
     """Storage used, file count and the plan's limit."""
     with api() as client:

@@ -18,16 +18,15 @@ from odavl_cli.commands.upload import project_from_folder
 from odavl_cli.exits import ExitStatus
 from odavl_cli.queue import UploadQueue, process
 from odavl_cli.transfer import Transfer, Upload
-from odavl_cli.ui import JsonFlag, console, err_console, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, err_console, print_json
 from odavl_cli.workspace import PULL_LAYOUT, REPORT_FILES, find_workspace, pull_path
 
 app = typer.Typer(help="The offline upload queue.", no_args_is_help=True)
 
 
 @app.command("queue")
-@handle_errors
 def show_queue(
-    clear: bool = typer.Option(False, "--clear", "-c", help="empty the queue"),
+    clear: Annotated[bool, typer.Option("--clear", "-c", help="empty the queue")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Show the queued uploads: total, by product, oldest."""
@@ -54,7 +53,6 @@ def show_queue(
 
 
 @app.command("process-queue")
-@handle_errors
 def process_queue(
     max_wait: Annotated[Optional[float], typer.Option("--max-wait", help="seconds this pass may spend waiting between tries (for CI)")] = None,
     as_json: JsonFlag = False,
@@ -131,7 +129,6 @@ PRODUCTS = ("insight", "autopilot", "guardian")
 
 
 @app.command("pull")
-@handle_errors
 def pull(
     project: Annotated[Optional[str], typer.Option("--project", help="project id (default: the workspace's link or folder name)")] = None,
     run_id: Annotated[Optional[str], typer.Option("--run", help="pull this run (and its reports and screenshots) only")] = None,

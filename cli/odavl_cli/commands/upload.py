@@ -19,7 +19,7 @@ from odavl_cli.client import ApiClient, CliError
 from odavl_cli.exits import ExitStatus
 from odavl_cli.queue import UploadQueue
 from odavl_cli.transfer import Transfer, Upload
-from odavl_cli.ui import JsonFlag, console, err_console, fail, handle_errors, print_json
+from odavl_cli.ui import JsonFlag, console, err_console, fail, print_json
 from odavl_cli.workspace import WorkspaceError, discover, find_workspace
 
 
@@ -169,7 +169,6 @@ SummaryMd = Annotated[Optional[Path], typer.Option("--summary-md", help="append 
 Base = Annotated[Optional[str], typer.Option("--base", help="compare with this run id instead of the automatic baseline")]
 
 
-@handle_errors
 def insight_upload(workspace: Workspace = None, project: Project = None, silent: Silent = False,
                    fail_on_queue: FailOnQueue = False, wait: Wait = True, as_json: JsonFlag = False,
                    gate: GateFlag = False, summary_md: SummaryMd = None, base: Base = None) -> None:
@@ -179,7 +178,6 @@ def insight_upload(workspace: Workspace = None, project: Project = None, silent:
                       summary_md=summary_md, base=base))
 
 
-@handle_errors
 def autopilot_upload(
     workspace: Workspace = None,
     run_id: Annotated[Optional[str], typer.Option("--run-id", help="the ledger run-<id>.json to send (default: newest)")] = None,
@@ -192,7 +190,6 @@ def autopilot_upload(
                       summary_md=summary_md, base=base))
 
 
-@handle_errors
 def guardian_upload(
     workspace: Workspace = None,
     test_run_id: Annotated[Optional[str], typer.Option("--test-run-id", help="the test-<id>.json to send (default: newest)")] = None,

@@ -1,13 +1,13 @@
 """``odavl usage`` and ``odavl usage history``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 
-from odavl_cli.ui import JsonFlag, api, console, handle_errors, human_bytes, print_json, table
+from odavl_cli.ui import JsonFlag, api, console, human_bytes, print_json, table
 
 app = typer.Typer(help="Usage of the current period against the plan's quotas.", invoke_without_command=True)
 
@@ -53,7 +53,6 @@ def render_usage(view: dict[str, Any]) -> None:
 
 
 @app.callback()
-@handle_errors
 def usage(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show this period's usage: a bar per metric, warnings at 80/90/100 %, and the reset date."""
     if ctx.invoked_subcommand is not None:
@@ -67,9 +66,8 @@ def usage(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 @app.command("history")
-@handle_errors
 def history(
-    months: int = typer.Option(6, "--months", help="how many periods (1..24), the current one included"),
+    months: Annotated[int, typer.Option("--months", help="how many periods (1..24), the current one included")] = 6,
     as_json: JsonFlag = False,
 ) -> None:
     """Usage of past periods, newest first."""

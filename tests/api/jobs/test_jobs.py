@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import clock
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidInput, ServiceUnavailable
+from chalicelib.errors import InvalidInput, Unavailable
 from chalicelib.services import jobs
 from chalicelib.store import queue
 from tests.api.jobs.conftest import enqueue, object_exists, queued_bodies
@@ -41,7 +41,7 @@ def test_enqueue_fails_the_job_when_the_queue_refuses(client, org: Org, monkeypa
         raise ConnectionError("queue down")
 
     monkeypatch.setattr(queue, "send_ingest", refuse)
-    with pytest.raises(ServiceUnavailable) as raised:
+    with pytest.raises(Unavailable) as raised:
         enqueue(org)
     job_id = raised.value.details["jobId"]
     shown = _get(client, org, job_id)
