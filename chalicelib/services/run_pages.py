@@ -101,17 +101,20 @@ def build(kind: str, items: Sequence[Any]) -> Built:
     return Built(blob, {"v": FORMAT, "kind": kind, "total": total, "chunk": CHUNK_ITEMS, "facets": facets})
 
 
-def read(item: dict[str, Any], offset: int, limit: int,
-         wanted: dict[str, str]) -> tuple[str, list[Any], int] | None:
+def read(item: dict[str, Any], offset: int, limit: int, wanted: dict[str, str],
+         contains: dict[str, str] | None = None) -> tuple[str, list[Any], int] | None:
     """(item kind, the page's items, how many match) of a run with pages; None for a run stored
-    before pages existed, or whose pages object is gone (the caller reads the payload)."""
+    before pages existed, or whose pages object is gone (the caller reads the payload).
+
+    ``wanted``: filter values an item must have (the API's filters); ``contains``: lowercase text
+    one of the item's filter values must contain (the dashboard's file search)."""
     meta, key = item.get("pages"), item.get("pagesKey")
     if not key or not isinstance(meta, dict) or int(meta.get("v", 0)) != FORMAT:
         return None
     total, size = int(meta["total"]), int(meta["chunk"])
     try:
-        if wanted:
-            matching = _matching(str(key), meta, wanted)
+        if wanted or contains:
+            matching = _matching(str(key), meta, wanted, contains or {})
             total, ordinals = len(matching), matching[offset:offset + limit]
         else:
             ordinals = range(offset, min(offset + limit, total))
@@ -132,45 +135,57 @@ def _fetch(key: str, size: int, ordinals: Sequence[int]) -> list[Any]:
     wanted = sorted({o // size for o in ordinals})
     first, last = wanted[0], wanted[-1]
     table = _le(array("Q", _got(payloads.get_range(key, _OFFSET * first, _OFFSET * (last + 2)))))
-    spans: list[list[int]] = []  # [first chunk, last chunk, start byte, end byte]
-    for c in wanted:
-        start, end = table[c - first], table[c - first + 1]
-        if spans and start - spans[-1][3] <= MERGE_GAP:
-            spans[-1][1], spans[-1][3] = c, end
-        else:
-            spans.append([c, c, start, end])
-    bodies = payloads.get_ranges(key, [(s[2], s[3]) for s in spans])
-    chunk_items: dict[int, list[Any]] = {}
-    needed = set(wanted)
-    for (c0, c1, base, _), body in zip(spans, bodies):
-        data = _got(body)
-        for c in range(c0, c1 + 1):
-            if c in needed:
-                start, end = table[c - first] - base, table[c - first + 1] - base
-                chunk_items[c] = json.loads(gzip.decompress(data[start:end]))
+    spans = [(table[c - first], table[c - first + 1]) for c in wanted]
+    chunk_items = {c: json.loads(gzip.decompress(body)) for c, body in zip(wanted, _read_spans(key, spans))}
     return [chunk_items[o // size][o % size] for o in ordinals]
 
 
-def _matching(key: str, meta: dict[str, Any], wanted: dict[str, str]) -> list[int]:
+def _read_spans(key: str, spans: list[tuple[int, int]]) -> list[bytes]:
+    """The bytes of each (start, end) span (ascending, not overlapping) of the object; spans closer
+    than MERGE_GAP are read by one ranged GET, the GETs side by side."""
+    reads: list[list[int]] = []  # [start, end, first span, last span]
+    for i, (start, end) in enumerate(spans):
+        if reads and start - reads[-1][1] <= MERGE_GAP:
+            reads[-1][1], reads[-1][3] = end, i
+        else:
+            reads.append([start, end, i, i])
+    out: list[bytes] = []
+    for (base, _, i0, i1), body in zip(reads, payloads.get_ranges(key, [(r[0], r[1]) for r in reads])):
+        data = _got(body)
+        out += [data[start - base:end - base] for start, end in spans[i0:i1 + 1]]
+    return out
+
+
+def _matching(key: str, meta: dict[str, Any], wanted: dict[str, str], contains: dict[str, str]) -> list[int]:
     """Ordinals of the items every filter matches, ascending."""
     facets = meta.get("facets") or {}
-    where: list[list[int]] = []
-    for name, value in wanted.items():
+    directories: dict[str, dict[str, list[int]]] = {}
+    groups: list[list[list[int]]] = []  # per filter: the ordinal lists whose union it matches
+    tests = [(name, value, False) for name, value in wanted.items()] + [(n, v, True) for n, v in contains.items()]
+    for name, value, partial in tests:
         if name not in facets:
             return []
-        at, length = (int(x) for x in facets[name])
-        directory = json.loads(gzip.decompress(_got(payloads.get_range(key, at, at + length))))
-        if value not in directory:
+        if name not in directories:
+            at, length = (int(x) for x in facets[name])
+            directories[name] = json.loads(gzip.decompress(_got(payloads.get_range(key, at, at + length))))
+        directory = directories[name]
+        if partial:
+            group = [where for text, where in directory.items() if value in text.lower()]
+        else:
+            group = [directory[value]] if value in directory else []
+        if not group:
             return []
-        where.append(directory[value])
-    where.sort(key=lambda w: w[2])  # the rarest value first: the intersection never grows
-    found: list[int] | None = None
-    for at, length, _ in where:
-        ordinals = _accumulate(_le(array("I", gzip.decompress(_got(payloads.get_range(key, at, at + length))))))
-        found = ordinals if found is None else sorted(set(found).intersection(ordinals))
+        groups.append(sorted(group))
+    groups.sort(key=lambda g: sum(w[2] for w in g))  # the rarest filter first: the intersection never grows
+    found: set[int] | None = None
+    for group in groups:
+        ordinals: set[int] = set()
+        for body in _read_spans(key, [(w[0], w[0] + w[1]) for w in group]):
+            ordinals.update(_accumulate(_le(array("I", gzip.decompress(body)))))
+        found = ordinals if found is None else found & ordinals
         if not found:
             return []
-    return found or []
+    return sorted(found or ())
 
 
 def _got(body: bytes | None) -> bytes:

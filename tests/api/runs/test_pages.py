@@ -206,3 +206,49 @@ def test_bad_paging_or_filters_are_400_and_read_nothing(client: Any, org: Org, q
         reply = client.http.get(f"/v1/runs/insight/{run_id}?{query}", headers=org.headers)
     assert reply.status_code == 400, reply.body
     assert reads == []
+
+
+@pytest.fixture
+def cookie(client: Any, org: Org, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A dashboard session of ``org``, through a one-time sign-in link."""
+    import re
+
+    from chalicelib import config
+    from chalicelib.dashboard import session
+
+    monkeypatch.setenv("ODAVL_SESSION_SECRET", "s" * 48)
+    config.reset_settings()
+    config.get_settings()  # read now: during a request the test client exports the 'dev' stage's environment
+    session.reset()
+    link = client.http.post("/v1/dashboard/login-links", headers=org.headers, body="{}")
+    signed = client.http.get(f"/dashboard/login/{body(link)['url'].rsplit('/', 1)[-1]}")
+    found = re.search(r"odavl_session=[^;]+", str(signed.headers.get("Set-Cookie") or signed.headers.get("set-cookie")))
+    assert found, signed.headers
+    yield {"Cookie": found.group(0)}
+    session.reset()
+
+
+def test_the_dashboard_run_page_shows_a_page_from_the_runs_pages(client: Any, org: Org, cookie: dict[str, str]) -> None:
+    run_id = upload_ok(client, org, "insight", "analysis-results", {"diagnostics": _diagnostics(1200)})["runId"]
+    payload_key = f"orgs/acme/runs/insight/{run_id}.json.gz"
+    with s3_reads() as reads:
+        page = client.http.get(f"/dashboard/insight/runs/{run_id}?severity=warning&file=F01&page=2", headers=cookie)
+    html = page.body.decode()
+    assert page.status_code == 200, html[:500]
+    # src/f010.ts to src/f019.ts: 250 issues, 62 warnings; the second page of 50 holds the last 12
+    assert "62 matching issues" in html and html.count('<tr class="issue"') == 12
+    assert ">m497<" in html and payload_key not in [r["key"] for r in reads]
+    grouped = client.http.get(f"/dashboard/insight/runs/{run_id}?group=file&rule=r3", headers=cookie)
+    assert grouped.status_code == 200 and "matching issues" in grouped.body.decode()  # every issue: the payload
+
+
+def test_the_dashboard_pages_a_guardian_run_from_its_pages(client: Any, org: Org, cookie: dict[str, str]) -> None:
+    tests = [{"name": f"test number {i}", "status": "passed"} for i in range(60)]
+    run_id = upload_ok(client, org, "guardian", "test-results",
+                       {"testRunId": "tr-d", "url": "https://x.example", "tests": tests})["runId"]
+    with s3_reads() as reads:
+        page = client.http.get(f"/dashboard/guardian/runs/{run_id}?page=3", headers=cookie)
+    html = page.body.decode()
+    assert page.status_code == 200, html[:500]
+    assert "test number 59" in html and "test number 49" not in html
+    assert f"orgs/acme/runs/guardian/{run_id}.json.gz" not in [r["key"] for r in reads]
