@@ -86,6 +86,7 @@ def run() -> Result:
     result = Result(name=NAME, title=TITLE)
     with environ({"ODAVL_INLINE_MAX_BYTES": str(64 << 20)}), in_process_aws():
         from app import app
+        from chalicelib.config import get_settings
         from chalicelib.services import orgs
         from chalicelib.services import runs as run_service
         from chalicelib.store import clients
@@ -124,6 +125,7 @@ def run() -> Result:
             peaks = {name: _peak(client, path, api) for name, path in paths.items()}
             tallies: dict[str, Tally] = {}
             s3_bytes: dict[str, int] = {}
+            s3_gets: dict[str, int] = {}
             for name, path in paths.items():
                 record, seen = _s3_bytes()
                 events = clients.s3().meta.events
@@ -131,7 +133,7 @@ def run() -> Result:
                 with counting(clients.all_clients()) as tallies[name]:
                     client.http.get(path, headers=api)
                 events.unregister("after-call.s3.GetObject", record)
-                s3_bytes[name] = sum(seen)
+                s3_bytes[name], s3_gets[name] = sum(seen), len(seen)
             # before run pages: the detail read the whole payload, gunzipped and parsed it, for every page
             started = time.perf_counter()
             run_service._page_of_payload(big_item, (last - 1) * PAGE, PAGE, {})
@@ -142,6 +144,9 @@ def run() -> Result:
             tracemalloc.stop()
             stored = {k: int(v) for k, v in (run_store.get(ORG, "insight", big_id) or {}).items()
                       if k in ("payloadBytes", "storedBytes")}
+            s3 = clients.s3()
+            sizes = {name: int(s3.head_object(Bucket=get_settings().bucket, Key=str(big_item[name]))["ContentLength"])
+                     for name in ("payloadKey", "compareKey", "pagesKey")}
             worst = max(median(times["first"]), median(times["last"]))
             if worst > GOAL * median(times["small"]):
                 profile = cProfile.Profile()
@@ -149,7 +154,7 @@ def run() -> Result:
                 out = io.StringIO()
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(15)
                 figures["profile"] = out.getvalue()
-        figures.update(times=times, peaks=peaks, tallies=tallies, s3_bytes=s3_bytes, before_time=before_time,
+        figures.update(times=times, peaks=peaks, tallies=tallies, s3_bytes=s3_bytes, s3_gets=s3_gets, sizes=sizes, before_time=before_time,
                        before_peak=before_peak, stored=stored, upload_time=upload_time, payload_raw=len(raw),
                        filtered=list(filtered), pages_meta=big_item["pages"])
     _report(result, figures)
@@ -162,15 +167,16 @@ def _report(result: Result, f: dict[str, Any]) -> None:
     ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
     mb = lambda b: f"{b / 2**20:.1f} MB"  # noqa: E731
     result.add(f"median of {ROUNDS} interleaved requests each (in-process app, in-process moto), {PAGE} issues a page")
-    result.add(f"{'':36}{'time':>10}{'÷ small':>10}{'peak mem':>11}{'AWS requests':>14}{'S3 bytes':>11}")
+    result.add(f"{'':36}{'time':>10}{'÷ small':>10}{'peak mem':>11}{'AWS requests':>14}{'S3 GETs':>9}{'S3 bytes':>11}")
     for name, label in (("small", f"{SMALL:,}-diagnostic run, page 1"), ("first", f"{BIG:,}-diagnostic run, page 1"),
                         ("last", f"{BIG:,}-diagnostic run, last page")):
         t = median(times[name])
         result.add(f"{label:36}{ms(t):>10}{t / small:>9.2f}×{mb(peaks[name]):>11}{sum(tallies[name].requests.values()):>14}"
-                   f"{f['s3_bytes'][name]:>11,}")
+                   f"{f['s3_gets'][name]:>9}{f['s3_bytes'][name]:>11,}")
     for name in ("small", "last"):
         ops = ", ".join(f"{k}×{v}" for k, v in sorted(tallies[name].requests.items()))
         result.add(f"  requests of {name}: {ops}")
+    result.add("  (one s3.GetObject of each is the presigned payload URL: signed locally, never sent)")
     result.add(f"filtered pages of the {BIG:,}-diagnostic run (server time, ÷ small):")
     for name in f["filtered"]:
         t = median(times[name])
@@ -178,9 +184,10 @@ def _report(result: Result, f: dict[str, Any]) -> None:
     result.add(f"before run pages, one page of the {BIG:,}-diagnostic run read the whole payload: "
                f"{ms(f['before_time'])}, peak {mb(f['before_peak'])} (the read alone)")
     stored, meta = f["stored"], f["pages_meta"]
+    sizes = f["sizes"]
     result.add(f"ingest of the {BIG:,}-diagnostic run: {f['upload_time']:.2f} s; JSON {f['payload_raw'] / 2**20:.1f} MB; "
-               f"stored {stored.get('storedBytes', 0) / 2**20:.2f} MB (payload gzip + comparison data + pages, "
-               f"{len(meta.get('facets') or {})} filters)")
+               f"stored {stored.get('storedBytes', 0) / 2**20:.2f} MB: payload gzip {mb(sizes['payloadKey'])}, comparison "
+               f"data {mb(sizes['compareKey'])}, pages {mb(sizes['pagesKey'])} ({len(meta.get('facets') or {})} filters)")
     ratio = max(median(times["first"]), median(times["last"])) / small
     memory = max(peaks["first"], peaks["last"]) / 2**20
     result.add(f"peak memory of a large-run page: {memory:.1f} MB (goal ≤ {MEMORY_GOAL_MB:g} MB)")

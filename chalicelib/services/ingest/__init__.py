@@ -193,14 +193,14 @@ def run_url(product: str, run_id: str) -> str:
 
 def _discard(key: str) -> None:
     """Remove a payload no run points at. Best effort: the original failure is what the caller reports."""
-    for doomed in derived_keys(key):
+    for doomed in _run_object_keys(key):
         try:
             payloads.delete(doomed)
         except Exception:
             logger.warning("could not delete an unreferenced payload", extra={"key": doomed}, exc_info=True)
 
 
-def derived_keys(payload_key: str) -> list[str]:
+def _run_object_keys(payload_key: str) -> list[str]:
     """Every object a run may have: its payload, what comparison keeps of it, its pages."""
     return [payload_key, compare.compare_key(payload_key), run_pages.pages_key(payload_key)]
 
@@ -359,4 +359,4 @@ def _metadata_json(metadata: dict) -> str:
     return json.dumps(metadata, default=str, separators=(",", ":"), allow_nan=False)
 
 
-__all__ = ["ApiError", "IngestResult", "check_binary", "derived_keys", "ingest_json", "run_url"]
+__all__ = ["ApiError", "IngestResult", "check_binary", "ingest_json", "run_url"]

@@ -252,3 +252,23 @@ def test_the_dashboard_pages_a_guardian_run_from_its_pages(client: Any, org: Org
     assert page.status_code == 200, html[:500]
     assert "test number 59" in html and "test number 49" not in html
     assert f"orgs/acme/runs/guardian/{run_id}.json.gz" not in [r["key"] for r in reads]
+
+
+def test_ingest_parses_the_payload_once(client: Any, org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation, comparison data and pages all come from one parse of the payload's JSON."""
+    from types import SimpleNamespace
+
+    from chalicelib.services import ingest
+
+    raw = json.dumps({"diagnostics": _diagnostics(300)}).encode()
+    parsed: list[int] = []
+
+    def loads(text: Any, **kwargs: Any) -> Any:
+        if isinstance(text, (bytes, str)) and len(text) == len(raw):
+            parsed.append(len(text))
+        return json.loads(text, **kwargs)
+
+    monkeypatch.setattr(ingest, "json", SimpleNamespace(loads=loads, dumps=json.dumps))
+    run_id = upload_ok(client, org, "insight", "analysis-results", json.loads(raw))["runId"]
+    assert parsed == [len(raw)]
+    assert detail(client, org, run_id, page=6, pageSize=50)["items"][-1]["message"] == "m299"
