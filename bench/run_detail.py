@@ -112,7 +112,7 @@ def run() -> Result:
                 "severity, last page": f"/v1/runs/insight/{big_id}?pageSize={PAGE}&severity=error"
                                        f"&page={-(-error_total // PAGE)}",
                 "one file": f"/v1/runs/insight/{big_id}?pageSize={PAGE}&file=src/module02500/file.ts",
-                "one rule, page 20": f"/v1/runs/insight/{big_id}?pageSize={PAGE}&rule=R123&page=20",
+                "one rule (scattered), page 3": f"/v1/runs/insight/{big_id}?pageSize={PAGE}&rule=R123&page=3",
             }
             for path in [*paths.values(), *filtered.values()]:  # warm: modules imported, clients made
                 _get(client, path, api)
@@ -120,8 +120,9 @@ def run() -> Result:
             for _ in range(ROUNDS):
                 for name, path in [*paths.items(), *filtered.items()]:
                     times[name].append(_get(client, path, api)[0])
-            answers = {name: _get(client, path, api)[1] for name, path in paths.items()}
+            answers = {name: _get(client, path, api)[1] for name, path in [*paths.items(), *filtered.items()]}
             assert answers["last"]["items"][-1]["message"].startswith(f"Diagnostic {BIG - 1}:")
+            assert all(len(answers[name]["items"]) == (20 if name == "one file" else PAGE) for name in filtered)
             peaks = {name: _peak(client, path, api) for name, path in paths.items()}
             tallies: dict[str, Tally] = {}
             s3_bytes: dict[str, int] = {}
