@@ -1,9 +1,10 @@
 """``python -m bench [name ...] [--write]``: run every benchmark (and write bench/RESULTS.md),
-or the named ones (printing only, unless --write)."""
+or the named ones (printing only, unless --write: then their figures replace theirs in RESULTS.md)."""
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import time
 import traceback
@@ -11,8 +12,8 @@ from datetime import datetime, timezone
 
 from bench.common import ROOT, Result, Skipped, machine
 
-BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "compare", "lighthouse",
-              "cli_start"]
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "compare", "run_detail",
+              "lighthouse", "cli_start"]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -29,6 +30,41 @@ def run_one(name: str) -> Result:
     result.add(f"(benchmark took {time.perf_counter() - started:.1f} s)")
     print(result.text(), flush=True)
     return result
+
+
+def merge_results(results: list[Result], load_before: str) -> None:
+    """A partial run with --write: its benchmarks' rows and output replace theirs in RESULTS.md (added
+    when new), the others' stay as the last full run wrote them, and a line says when these ran."""
+    if not RESULTS.exists():
+        write_results(results, load_before)
+        return
+    text = RESULTS.read_text()
+    head, _, rest = text.partition("\n## Summary\n")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| (\w+) \|.*$", rest, re.M) if m.group(1) in BENCHMARKS}
+    blocks = {m.group(1): m.group(0) for m in re.finditer(r"^```\n== (\w+):.*?^```$", rest, re.M | re.S)}
+    for r in results:
+        rows[r.name], blocks[r.name] = summary_row(r), "\n".join(["```", r.text(), "```"])
+    names = ", ".join(r.name for r in results)
+    note = (f"{names} run on its own (`python -m bench {' '.join(r.name for r in results)}`, "
+            f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, load {load_before} / {machine()['load']}).")
+    head_lines = [line for line in head.splitlines() if not line.startswith(f"{names} run on its own")]
+    at = next((i + 1 for i, line in enumerate(head_lines) if line.startswith("(or one:")), len(head_lines))
+    head_lines.insert(at, note)
+    order = [n for n in BENCHMARKS if n in rows]
+    lines = [*head_lines, "", "## Summary", "", "| benchmark | ratio | goal | met |", "|---|---|---|---|",
+             *[rows[n] for n in order], "", "## Output", ""]
+    for n in [n for n in BENCHMARKS if n in blocks]:
+        lines += [blocks[n], ""]
+    RESULTS.write_text("\n".join(lines))
+    print(f"updated {RESULTS.relative_to(ROOT)}")
+
+
+def summary_row(r: Result) -> str:
+    if r.skipped:
+        return f"| {r.name} | {r.skipped} | {r.goal or '-'} | - |"
+    ratio = f"{r.ratio_label} = {r.ratio:.4g}" if r.ratio is not None else "-"
+    met = "-" if r.met is None else ("yes" if r.met else "**no**")
+    return f"| {r.name} | {ratio} | {r.goal or '-'} | {met} |"
 
 
 def write_results(results: list[Result], load_before: str) -> None:
@@ -55,13 +91,7 @@ def write_results(results: list[Result], load_before: str) -> None:
         "| benchmark | ratio | goal | met |",
         "|---|---|---|---|",
     ]
-    for r in results:
-        if r.skipped:
-            lines.append(f"| {r.name} | {r.skipped} | {r.goal or '-'} | - |")
-        else:
-            ratio = f"{r.ratio_label} = {r.ratio:.4g}" if r.ratio is not None else "-"
-            met = "-" if r.met is None else ("yes" if r.met else "**no**")
-            lines.append(f"| {r.name} | {ratio} | {r.goal or '-'} | {met} |")
+    lines += [summary_row(r) for r in results]
     lines += ["", "## Output", ""]
     for r in results:
         lines += ["```", r.text(), "```", ""]
@@ -81,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or BENCHMARKS
     load_before = machine()["load"]
     results = [run_one(name) for name in names]
-    if args.write or not args.names:
+    if not args.names:
         write_results(results, load_before)
+    elif args.write:
+        merge_results(results, load_before)
     return 0
 
 

@@ -1,5 +1,5 @@
 """What the pages read, through the services and the store (in-process, never HTTP to this app):
-a run with its payload, the runs around it, the recent runs of a project for trends."""
+a run with its payload or a page of its items, the runs around it, the recent runs of a project for trends."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,9 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.logs import logger
-from chalicelib.services import decoding
+from chalicelib.services import decoding, run_pages
 from chalicelib.services import runs as run_service
+from chalicelib.services.ingest import SUMMARIZERS
 from chalicelib.services.compare import rules as compare_rules
 from chalicelib.services.compare import service as compare_service
 from chalicelib.store import payloads
@@ -33,8 +34,32 @@ def payload_of(item: dict[str, Any]) -> Any:
 
 def load(org_id: str, product: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
     """(item, public view, payload) of a run; 404 for an unknown or foreign one."""
+    item, view = load_run(org_id, product, run_id)
+    return item, view, payload_of(item)
+
+
+def load_run(org_id: str, product: str, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(item, public view) of a run, without its payload; 404 for an unknown or foreign one."""
     item = run_service.get_run(org_id, product, run_id)
-    return item, run_service.view(item), payload_of(item)
+    return item, run_service.view(item)
+
+
+def paged_kind(item: dict[str, Any]) -> str | None:
+    """The item kind of a run whose pages hold at least one item (its pages answer the page), else None."""
+    meta = item.get("pages") if item.get("pagesKey") else None
+    return str(meta["kind"]) if isinstance(meta, dict) and int(meta.get("total") or 0) > 0 else None
+
+
+def page_of(item: dict[str, Any], offset: int, limit: int, wanted: dict[str, str] | None = None,
+            contains: dict[str, str] | None = None) -> tuple[list[Any], int] | None:
+    """(a page of the run's items, how many match) from its pages; None when it has none (read the payload)."""
+    found = run_pages.read(item, offset, limit, wanted or {}, contains)
+    return (found[1], found[2]) if found is not None else None
+
+
+def items_of(item: dict[str, Any]) -> list[Any]:
+    """Every item of the run, from its whole payload."""
+    return SUMMARIZERS[str(item["product"])].items(str(item["type"]), payload_of(item))[1]
 
 
 def _sk(at: datetime) -> str:

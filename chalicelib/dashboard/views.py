@@ -417,10 +417,18 @@ def run(ctx: Ctx, product: str, run_id: str) -> Response:
     product, run_id = _product(product), _id(run_id)
     _need(ctx, SCOPE)
     assert ctx.principal is not None
-    item, view, payload = data.load(ctx.principal.org_id, product, run_id)
-    kind, items = SUMMARIZERS[product].items(view["type"], payload)
+    item, view = data.load_run(ctx.principal.org_id, product, run_id)
     common = {"run": view, "product": product, "active": product, "title": f"{TITLES[product]} {view['type']} {run_id}",
               "cmp": _comparison(ctx, product, item, view)}
+    paged = data.paged_kind(item)  # the page's items come from the run's pages: no payload read
+    if paged == "issues" and product == "insight":
+        return ctx.page("run_insight.html", **common, **_insight(ctx, view, None, item))
+    if paged and product == "guardian" and view["type"] == "test-results":
+        return ctx.page("run_guardian.html", **common, **_guardian(ctx, item, view, None, None))
+    if paged and product != "guardian" and not (product == "autopilot" and view["type"] == "ledger"):
+        return ctx.page("run_other.html", **common, **_other(ctx, view, paged, None, item))
+    payload = data.payload_of(item)
+    kind, items = SUMMARIZERS[product].items(view["type"], payload)
     if product == "insight" and kind == "issues" and not items and isinstance(payload, dict) \
             and isinstance(payload.get("signatures"), list):  # error signatures: a table of their own
         kind, items = "signatures", payload["signatures"]
@@ -528,23 +536,37 @@ def commit(ctx: Ctx, sha: str) -> Response:
                     title=f"Commit {found['commit'][:12]}")
 
 
-def _insight(ctx: Ctx, view: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+def _insight(ctx: Ctx, view: dict[str, Any], items: list[dict[str, Any]] | None,
+             item: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The issues page; ``items`` None: the page comes from the run's pages (``item``) unless the rule
+    search (code and source text) or the grouping by file need every issue."""
     severity = (ctx.query.get("severity") or "").strip()
     file_q = (ctx.query.get("file") or "").strip()[:300]
     rule_q = (ctx.query.get("rule") or "").strip()[:200]
     grouped = ctx.query.get("group") == "file"
     page = _page_number(ctx)
     file_l, rule_l = file_q.lower(), rule_q.lower()
-    filtered = [i for i in items
-                if (not severity or i.get("severity") == severity)
-                and (not file_l or file_l in str(i.get("file") or "").lower())
-                and (not rule_l or rule_l in f"{i.get('code') or ''} {i.get('source') or ''}".lower())]
-    if grouped:
-        filtered.sort(key=lambda i: str(i.get("file") or ""))
-    per_file = Counter(str(i.get("file") or "") for i in filtered) if grouped else Counter()
-    pager = _pager(ctx, "insight", view["runId"], len(filtered), ISSUES_PAGE, page, severity=severity, file=file_q,
+    found = None
+    if items is None and item is not None:
+        if not grouped and not rule_l:
+            found = data.page_of(item, (page - 1) * ISSUES_PAGE, ISSUES_PAGE, {"severity": severity} if severity else {},
+                                 {"file": file_l} if file_l else {})
+        if found is None:
+            items = data.items_of(item)
+    per_file: Counter[str] = Counter()
+    if found is not None:
+        chunk, total = found
+    else:
+        filtered = [i for i in items or []
+                    if (not severity or i.get("severity") == severity)
+                    and (not file_l or file_l in str(i.get("file") or "").lower())
+                    and (not rule_l or rule_l in f"{i.get('code') or ''} {i.get('source') or ''}".lower())]
+        if grouped:
+            filtered.sort(key=lambda i: str(i.get("file") or ""))
+            per_file = Counter(str(i.get("file") or "") for i in filtered)
+        total, chunk = len(filtered), filtered[(page - 1) * ISSUES_PAGE: page * ISSUES_PAGE]
+    pager = _pager(ctx, "insight", view["runId"], total, ISSUES_PAGE, page, severity=severity, file=file_q,
                    rule=rule_q, group="file" if grouped else None)
-    chunk = filtered[(page - 1) * ISSUES_PAGE: page * ISSUES_PAGE]
     rows = [{"file": _cap(i.get("file"), 200), "line": i.get("line"), "column": i.get("column"),
              "severity": _cap(i.get("severity"), 20), "code": _cap(i.get("code"), 80),
              "source": _cap(i.get("source"), 80), "message": _cap(i.get("message"), 400)} for i in chunk]
@@ -559,7 +581,7 @@ def _insight(ctx: Ctx, view: dict[str, Any], items: list[dict[str, Any]]) -> dic
                  for name, n in per_file.most_common(20)] if grouped else []
     return {"cards": cards, "rows": rows, "pager": pager, "grouped": grouped, "per_file": per_file, "top_files": top_files,
             "f": {"severity": severity, "file": file_q, "rule": rule_q}, "severities": SEVERITIES,
-            "related": [_row("insight", r) for r in related[:20]], "filtered_total": len(filtered)}
+            "related": [_row("insight", r) for r in related[:20]], "filtered_total": total}
 
 
 def view_org(ctx: Ctx) -> str:
@@ -567,11 +589,23 @@ def view_org(ctx: Ctx) -> str:
     return ctx.principal.org_id
 
 
-def _other(ctx: Ctx, view: dict[str, Any], kind: str, items: list[Any]) -> dict[str, Any]:
+def _page(item: dict[str, Any] | None, items: list[Any] | None, page: int, size: int) -> tuple[list[Any], int]:
+    """(page ``page`` of the run's items, how many there are): from ``items`` when given, else from
+    the run's pages (the whole payload when it has none)."""
+    found = data.page_of(item, (page - 1) * size, size) if items is None and item is not None else None
+    if found is not None:
+        return found
+    if items is None:
+        items = data.items_of(item) if item is not None else []
+    return items[(page - 1) * size: page * size], len(items)
+
+
+def _other(ctx: Ctx, view: dict[str, Any], kind: str, items: list[Any] | None,
+           item: dict[str, Any] | None = None) -> dict[str, Any]:
     """Auxiliary uploads (snapshots, recipe trust, history, training sets): their items as text tables."""
     page = _page_number(ctx)
-    pager = _pager(ctx, view["product"], view["runId"], len(items), OTHER_PAGE, page)
-    chunk = items[(page - 1) * OTHER_PAGE: page * OTHER_PAGE]
+    chunk, total = _page(item, items, page, OTHER_PAGE)
+    pager = _pager(ctx, view["product"], view["runId"], total, OTHER_PAGE, page)
     columns: list[str] = []
     for entry in chunk:
         for key in (entry if isinstance(entry, dict) else {}):
@@ -645,7 +679,8 @@ def _recipe(r: dict[str, Any]) -> dict[str, Any]:
             "lastRun": r.get("lastRun")}
 
 
-def _guardian(ctx: Ctx, item: dict[str, Any], view: dict[str, Any], payload: Any, items: list[Any]) -> dict[str, Any]:
+def _guardian(ctx: Ctx, item: dict[str, Any], view: dict[str, Any], payload: Any,
+              items: list[Any] | None) -> dict[str, Any]:
     org = view_org(ctx)
     out: dict[str, Any] = {"tests": None, "lighthouse": [], "accessibility": [], "other_shots": [], "reports": []}
     if view["type"] == "test-results":
@@ -653,9 +688,10 @@ def _guardian(ctx: Ctx, item: dict[str, Any], view: dict[str, Any], payload: Any
         by_name = {a["fileName"]: a for a in shots if a.get("fileName")}
         used: set[str] = set()
         page = _page_number(ctx)
-        pager = _pager(ctx, "guardian", view["runId"], len(items), TESTS_PAGE, page)
+        chunk, total = _page(item, items, page, TESTS_PAGE)
+        pager = _pager(ctx, "guardian", view["runId"], total, TESTS_PAGE, page)
         tests = []
-        for test in items[(page - 1) * TESTS_PAGE: page * TESTS_PAGE]:
+        for test in chunk:
             test = test if isinstance(test, dict) else {}
             names = test.get("screenshots") if isinstance(test.get("screenshots"), list) else [test.get("screenshot")]
             mine = []

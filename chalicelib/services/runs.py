@@ -1,6 +1,7 @@
 """Runs read back: filtered, cursor-paged lists with stats of the filtered set; one run with its
-payload's items paged and its attachments; the cascade delete (item, payload object, idempotency
-records, attachments, storage gauge) that users and the retention job share."""
+payload's items paged (from the run's pages, see ``run_pages``) and its attachments; the cascade
+delete (item, payload object, idempotency records, attachments, storage gauge) that users and the
+retention job share."""
 from __future__ import annotations
 
 import json
@@ -8,12 +9,11 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.payloads import check_product
-from chalicelib.services import blobs, cleanup, cursors, decoding
+from chalicelib.services import blobs, cleanup, cursors, decoding, run_pages
 from chalicelib.services.ingest import SUMMARIZERS, run_url
 from chalicelib.values import to_plain
 from chalicelib.services.usage import gauge
@@ -72,15 +72,12 @@ def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_si
     file, rule, status), and its attachments with download URLs."""
     item = get_run(org_id, product, run_id)
     offset = _decode_offset(cursor) if cursor else (page - 1) * page_size
-    kind, all_items = SUMMARIZERS[product].items(item["type"], _payload(item))
     wanted = {k: v for k, v in (filters or {}).items() if v}
-    if wanted:
-        all_items = [i for i in all_items if isinstance(i, dict) and _matches(i, wanted)]
-    chunk = all_items[offset:offset + page_size]
+    kind, chunk, total = run_pages.read(item, offset, page_size, wanted) or _page_of_payload(item, offset, page_size, wanted)
     end = offset + len(chunk)
     return {
         "run": view(item), "itemKind": kind, "items": chunk, "page": offset // page_size + 1, "pageSize": page_size,
-        "total": len(all_items), "nextCursor": _encode_offset(end) if end < len(all_items) else None,
+        "total": total, "nextCursor": _encode_offset(end) if end < total else None,
         "attachments": attachments(org_id, product, item),
         "reports": reports(org_id, product, item),
         "payloadUrl": objects.presigned_get(str(item["payloadKey"]), get_settings().presign_expiry_seconds,
@@ -88,14 +85,13 @@ def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_si
     }
 
 
-# Where each item filter looks in an item (issues: severity, file, code; tests: status or outcome).
-_FILTER_FIELDS = {"severity": ("severity",), "file": ("file",), "rule": ("code", "ruleId", "rule"),
-                  "status": ("status", "outcome")}
-
-
-def _matches(item: dict[str, Any], wanted: dict[str, str]) -> bool:
-    return all(any(str(item.get(f)) == value for f in _FILTER_FIELDS[name] if item.get(f) is not None)
-               for name, value in wanted.items())
+def _page_of_payload(item: dict[str, Any], offset: int, limit: int,
+                     wanted: dict[str, str]) -> tuple[str, list[Any], int]:
+    """A page read from the whole payload: runs stored before their pages were (or whose pages are gone)."""
+    kind, all_items = SUMMARIZERS[str(item["product"])].items(item["type"], _payload(item))
+    if wanted:
+        all_items = [i for i in all_items if all(v in run_pages.filter_values(i, n) for n, v in wanted.items())]
+    return kind, all_items[offset:offset + limit], len(all_items)
 
 
 def delete_run(org_id: str, product: str, run_id: str) -> int:
@@ -104,7 +100,7 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
     Returns the bytes freed; 404 when the run does not exist (or belongs to another organization)."""
     item = get_run(org_id, product, run_id)
     stored = int(item.get("storedBytes", 0))
-    owned = [item["payloadKey"], *([item["compareKey"]] if item.get("compareKey") else [])]
+    owned = [str(item[name]) for name in ("payloadKey", "compareKey", "pagesKey") if item.get(name)]
     leftovers = cleanup.plan(org_id, object_keys=owned, runs=[(product, r) for r in _run_refs(item)])
     core = [runs.delete_entry(org_id, product, run_id),
             *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])], *leftovers.entries,

@@ -23,7 +23,7 @@ from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnsupportedCo
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.models.payloads import UploadType, resolve
-from chalicelib.services import idempotency
+from chalicelib.services import idempotency, run_pages
 from chalicelib.services.compare import service as compare
 from chalicelib.services.compare.fingerprints import with_line_hashes
 from chalicelib.services.ingest import autopilot, guardian, insight
@@ -93,13 +93,8 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         raise TooLarge("The payload is larger than any run may be.", code="payload_too_large",
                               details={"limit": settings.decompressed_max_bytes, "size": len(raw_json)})
     _check_metadata(metadata)
-    payload = _validate(kind, raw_json)
-    try:
-        summary: Summary = bound_summary(SUMMARIZERS[product].summarize(upload_type, payload))
-    except NoSummarizer as exc:
-        raise InvalidInput(f"'{upload_type}' uploads cannot be stored by this service yet.", code="unknown_type",
-                           details={"product": product, "type": upload_type}) from exc
-    natural_id = getattr(payload, kind.natural_id) if kind.natural_id else None
+    data = _parse(raw_json)  # the one parse: validation, comparison data and pages all use it
+    summary, natural_id = _summarize(kind, product, upload_type, data)
 
     payload_sha = hashlib.sha256(raw_json).hexdigest()
     req_hash = idempotency.request_hash(product, upload_type, project_id, payload_sha)
@@ -124,9 +119,15 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     for name, value in (("externalId", natural_id), ("environment", summary.environment), ("passed", summary.passed)):
         if value is not None:
             item[name] = value
-    kept = _kept(product, upload_type, summary, raw_json, line_hashes)
+    item_kind, items = SUMMARIZERS[product].items(upload_type, data)
+    del data  # the items share its values; the rest of the tree goes
+    kept = _kept(upload_type, summary, items, line_hashes)
     packed = compare.pack_kept(kept) if kept is not None else b""
-    item["storedBytes"] = len(body) + len(packed)  # the payload and what comparison keeps of it
+    paged = run_pages.build(item_kind, items)
+    del items
+    item["pagesKey"], item["pages"] = run_pages.pages_key(key), paged.meta
+    # the payload, what comparison keeps of it and the run's pages
+    item["storedBytes"] = len(body) + len(packed) + len(paged.blob)
     if build:
         item["build"] = {k: v for k, v in build.items() if v not in (None, "")}
     gate = None
@@ -150,6 +151,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         payloads.put(key, body, payload_sha)  # inside: a put whose answer was lost may still have stored it
         if kept is not None:
             compare.store_kept(item["compareKey"], packed)
+        payloads.put_binary(item["pagesKey"], paged.blob)
         transacting = True
         transact.write(entries)
     except transact.TransactionCancelled as exc:
@@ -163,7 +165,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
             _discard(key)
         raise
     logger.info("run stored", extra={"product": product, "type": upload_type, "run_id": run_id,
-                                     "stored_bytes": len(body), "payload_bytes": len(raw_json)})
+                                     "stored_bytes": item["storedBytes"], "payload_bytes": len(raw_json)})
     if kept is not None and item.get("build"):
         try:
             compare.regate_waiting(org_id, product, item)
@@ -191,11 +193,16 @@ def run_url(product: str, run_id: str) -> str:
 
 def _discard(key: str) -> None:
     """Remove a payload no run points at. Best effort: the original failure is what the caller reports."""
-    for doomed in (key, compare.compare_key(key)):  # the payload and what comparison kept of it
+    for doomed in _run_object_keys(key):
         try:
             payloads.delete(doomed)
         except Exception:
             logger.warning("could not delete an unreferenced payload", extra={"key": doomed}, exc_info=True)
+
+
+def _run_object_keys(payload_key: str) -> list[str]:
+    """Every object a run may have: its payload, what comparison keeps of it, its pages."""
+    return [payload_key, compare.compare_key(payload_key), run_pages.pages_key(payload_key)]
 
 
 def _discard_unless_committed(org_id: str, product: str, run_id: str, key: str) -> None:
@@ -228,12 +235,11 @@ def _identity(kind: UploadType, metadata: dict, project_id: str, payload_sha: st
     return None
 
 
-def _kept(product: str, upload_type: str, summary: Summary, raw_json: bytes,
+def _kept(upload_type: str, summary: Summary, items: list[Any],
           line_hashes: dict[str, dict[str, str]] | None = None) -> dict[str, Any] | None:
     """What comparison keeps of this run (fingerprints, test outcomes, scores), or None."""
     if upload_type not in compare.COMPARABLE_TYPES:
         return None
-    _, items = SUMMARIZERS[product].items(upload_type, json.loads(raw_json))
     if line_hashes and upload_type == "analysis-results":
         items = with_line_hashes(items, line_hashes)
     return compare.kept_data(upload_type, summary.fields, items)
@@ -302,16 +308,34 @@ def _result(original: dict[str, Any], product: str, upload_type: str, created: b
                         str(original["url"]), created=created, gate=original.get("gate"))
 
 
-def _validate(kind: UploadType, raw: bytes) -> Any:
-    """Parse and validate in one pass (pydantic-core's JSON parser: no intermediate dicts)."""
+def _parse(raw: bytes) -> Any:
+    """The payload's JSON, parsed once: the model validates it, the items for comparison and for
+    the run's pages come from it (a second parse would cost as much again in time and memory)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError too
+        raise InvalidInput("The payload is not valid JSON.", code="invalid_json",
+                           details={"reason": str(exc)[:200] or "too deeply nested"}) from exc
+
+
+def _summarize(kind: UploadType, product: str, upload_type: str, data: Any) -> tuple[Summary, str | None]:
+    """(the bounded summary, the natural id) of a parsed payload; the validated model goes when this returns."""
+    payload = _validate(kind, data)
+    try:
+        summary: Summary = bound_summary(SUMMARIZERS[product].summarize(upload_type, payload))
+    except NoSummarizer as exc:
+        raise InvalidInput(f"'{upload_type}' uploads cannot be stored by this service yet.", code="unknown_type",
+                           details={"product": product, "type": upload_type}) from exc
+    return summary, getattr(payload, kind.natural_id) if kind.natural_id else None
+
+
+def _validate(kind: UploadType, data: Any) -> Any:
+    """The payload's model, validated from the parsed JSON."""
     assert kind.model is not None
     try:
-        return kind.model.model_validate_json(raw)
+        return kind.model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        if any(e["type"] == "json_invalid" for e in errors):
-            raise InvalidInput("The payload is not valid JSON.", code="invalid_json",
-                               details={"reason": str(errors[0]["msg"])[:200]}) from exc
         problems = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
                     for e in errors[:MAX_REPORTED_ERRORS]]
         raise InvalidInput(f"The payload is not a valid {kind.product} {kind.name}.", code="validation_failed",

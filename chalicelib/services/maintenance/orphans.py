@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from chalicelib import clock
 from chalicelib.logs import logger
+from chalicelib.services import run_pages
 from chalicelib.store import files as file_store
 from chalicelib.store import jobs as job_store
 from chalicelib.store import objects
@@ -26,14 +27,21 @@ PREFIX = "orgs/"
 SWEEP = "orphans"
 
 
+# The objects of a run by the end of their name, and the run item's field that names each
+# (the comparison data before the payload: both end in .json.gz).
+RUN_OBJECTS = ((".cmp.json.gz", "compareKey"), (run_pages.SUFFIX, "pagesKey"), (".json.gz", "payloadKey"))
+
+
 def _run_payload(org: str, rest: list[str], version: dict[str, Any], now: datetime) -> bool:
-    """A run's payload (``<runId>.json.gz``) or what comparison keeps of it (``<runId>.cmp.json.gz``)."""
-    if len(rest) != 2 or not rest[1].endswith(".json.gz"):
+    """A run's payload (``<runId>.json.gz``), what comparison keeps of it (``<runId>.cmp.json.gz``)
+    or its pages (``<runId>.pages.bin``)."""
+    if len(rest) != 2:
         return False
-    name = rest[1].removesuffix(".json.gz")
-    field = "compareKey" if name.endswith(".cmp") else "payloadKey"
-    item = run_store.get(org, rest[0], name.removesuffix(".cmp"))
-    return item is not None and item.get(field) == version["key"]
+    for suffix, field in RUN_OBJECTS:
+        if rest[1].endswith(suffix):
+            item = run_store.get(org, rest[0], rest[1].removesuffix(suffix))
+            return item is not None and item.get(field) == version["key"]
+    return False
 
 
 def _pinned(record: dict[str, Any] | None, version: dict[str, Any]) -> bool:

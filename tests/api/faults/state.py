@@ -16,4 +16,4 @@ def runs_of(org: Org) -> list[dict[str, Any]]:
 def payload_objects(org: Org) -> list[str]:
     listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(
         Bucket="odavl-test-payloads", Prefix=f"orgs/{org.org_id}/runs/")
-    return [o["Key"] for o in listed.get("Contents", []) if not o["Key"].endswith(".cmp.json.gz")]
+    return [o["Key"] for o in listed.get("Contents", []) if not o["Key"].endswith((".cmp.json.gz", ".pages.bin"))]

@@ -36,6 +36,8 @@ STEPS: list[tuple[str, Fault, str | None]] = [
     ("baseline-lookup", Fault("dynamodb", "Query", 1), None),
     ("payload-put", Fault("s3", "PutObject", 1, code="SlowDown"), None),
     ("comparison-data-put", Fault("s3", "PutObject", 2, code="SlowDown"), None),
+    ("pages-put", Fault("s3", "PutObject", 3, code="SlowDown"), None),
+    ("pages-put-answer-lost", Fault("s3", "PutObject", 3, phase="after"), None),
     ("run-transaction", Fault("dynamodb", "TransactWriteItems", 2), None),
     ("run-transaction-throttled", Fault("dynamodb", "TransactWriteItems", 2,
                                         code="ProvisionedThroughputExceededException"), None),

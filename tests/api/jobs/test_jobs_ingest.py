@@ -31,8 +31,8 @@ PAYLOAD = {
 def _run_objects(org_id: str) -> list[str]:
     s3 = boto3.client("s3", region_name="us-east-1")
     found = s3.list_objects_v2(Bucket=get_settings().bucket, Prefix=f"orgs/{org_id}/runs/")
-    # the run's payload objects (what comparison keeps of a run lies beside it, <runId>.cmp.json.gz)
-    return [o["Key"] for o in found.get("Contents", []) if not o["Key"].endswith(".cmp.json.gz")]
+    # the run's payload objects (what comparison keeps of a run and its pages lie beside it: <runId>.cmp.json.gz, <runId>.pages.bin)
+    return [o["Key"] for o in found.get("Contents", []) if not o["Key"].endswith((".cmp.json.gz", ".pages.bin"))]
 
 
 def _job(client, org: Org, job_id: str) -> dict:

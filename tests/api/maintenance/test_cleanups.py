@@ -31,14 +31,15 @@ def test_a_delete_cut_off_after_its_transaction_is_finished_by_retention(client,
     assert item["payloadKey"] in _objects("orgs/acme/runs/")
     assert blobs.get("acme", sha(SHOT_OWN))["refs"] == 1  # not released yet
     assert _markers("acme") == sorted([f"OBJECT#{item['payloadKey']}", f"OBJECT#{item['compareKey']}",
-                                       f"ATTACH#guardian#{gone}", "ATTACH#guardian#tr-gone"])
+                                       f"OBJECT#{item['pagesKey']}", f"ATTACH#guardian#{gone}",
+                                       "ATTACH#guardian#tr-gone"])
 
     with clock.frozen(NOW):
         report = retention.run_retention(steps=("cleanups",))
 
-    assert report.cleanups_finished == 4 and report.complete and not report.failures
+    assert report.cleanups_finished == 5 and report.complete and not report.failures
     assert _markers("acme") == []
-    assert item["payloadKey"] not in _objects("orgs/acme/runs/")
+    assert not {item["payloadKey"], item["compareKey"], item["pagesKey"]} & set(_objects("orgs/acme/runs/"))
     assert blobs.get("acme", sha(SHOT_OWN)) is None and blobs.get("acme", sha(SHOT_SHARED))["refs"] == 1
     blob_objects = _objects("orgs/acme/blobs/")
     assert blob_objects == {blobs.get("acme", sha(SHOT_SHARED))["key"]}

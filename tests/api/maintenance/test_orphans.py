@@ -39,6 +39,8 @@ def test_unreferenced_versions_go_and_referenced_ones_stay(client: Any, org: Org
     s3().put_object(Bucket=BUCKET, Key=blob_key, Body=PNG[:-1] + b"!")  # the form used again
     crashed = "orgs/acme/runs/insight/01aaaaaaaaaaaaaaaaaaaaaaaa.json.gz"  # PUT, then the transaction failed
     s3().put_object(Bucket=BUCKET, Key=crashed, Body=b"x")
+    crashed_pages = crashed.removesuffix(".json.gz") + ".pages.bin"  # its pages, written beside it
+    s3().put_object(Bucket=BUCKET, Key=crashed_pages, Body=b"p")
     tampered = f"orgs/globex/blobs/{sha(PNG)}/01bbbbbbbbbbbbbbbbbbbbbbbb"  # a form pointed at another org
     s3().put_object(Bucket=BUCKET, Key=tampered, Body=b"y")
     pending = body(start(client, org, PNG + b"pending", testRunId="tr-2"))
@@ -58,11 +60,12 @@ def test_unreferenced_versions_go_and_referenced_ones_stay(client: Any, org: Org
     keys = [k for k, _ in left]
     payload = f"orgs/acme/runs/insight/{run['runId']}.json.gz"
     assert payload in keys and pending["fields"]["key"] in keys
-    assert crashed not in keys and tampered not in keys and "orgs/acme/files/gone.pdf" not in keys
+    assert payload.removesuffix(".json.gz") + ".pages.bin" in keys  # a live run's pages are referenced
+    assert crashed not in keys and crashed_pages not in keys and tampered not in keys and "orgs/acme/files/gone.pdf" not in keys
     assert keys.count(blob_key) == 1  # the verified version only
     assert s3().get_object(Bucket=BUCKET, Key=blob_key, VersionId=[v for k, v in left if k == blob_key][0])["Body"].read() == PNG
-    # the second blob version, the crashed payload, the tampered object, a version and its delete marker
-    assert report.orphans_deleted == len(before) - len(left) == 5
+    # the second blob version, the crashed payload and its pages, the tampered object, a version and its delete marker
+    assert report.orphans_deleted == len(before) - len(left) == 6
 
 
 def test_a_failed_jobs_staging_waits_a_day_for_a_retry_then_goes(client: Any, org: Org) -> None:

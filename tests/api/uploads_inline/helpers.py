@@ -82,4 +82,4 @@ def run_items() -> list[dict[str, Any]]:
 
 def payload_objects() -> list[str]:
     listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="odavl-test-payloads").get("Contents", [])
-    return [o["Key"] for o in listed if "/runs/" in o["Key"] and not o["Key"].endswith(".cmp.json.gz")]
+    return [o["Key"] for o in listed if "/runs/" in o["Key"] and not o["Key"].endswith((".cmp.json.gz", ".pages.bin"))]
