@@ -11,7 +11,7 @@ from chalicelib.config import get_settings
 from chalicelib.logs import logger
 from chalicelib.services import decoding, run_pages
 from chalicelib.services import runs as run_service
-from chalicelib.services.ingest import SUMMARIZERS
+from chalicelib.services.upload_types import ITEMS
 from chalicelib.services.compare import rules as compare_rules
 from chalicelib.services.compare import service as compare_service
 from chalicelib.store import payloads
@@ -59,7 +59,7 @@ def page_of(item: dict[str, Any], offset: int, limit: int, wanted: dict[str, str
 
 def items_of(item: dict[str, Any]) -> list[Any]:
     """Every item of the run, from its whole payload."""
-    return SUMMARIZERS[str(item["product"])].items(str(item["type"]), payload_of(item))[1]
+    return ITEMS[str(item["product"])](str(item["type"]), payload_of(item))[1]
 
 
 def _sk(at: datetime) -> str:

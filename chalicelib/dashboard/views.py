@@ -24,10 +24,9 @@ from chalicelib.logs import logger
 from chalicelib.services import auth
 from chalicelib.services import runs as run_service
 from chalicelib.services.auth import Principal
-from chalicelib.services.ingest import SUMMARIZERS
+from chalicelib.services.upload_types import ITEMS, PRODUCTS
 from chalicelib.web.route import request_id_of
 
-PRODUCTS = ("insight", "autopilot", "guardian")
 TITLES = {"insight": "Insight", "autopilot": "Autopilot", "guardian": "Guardian"}
 TYPES = {
     "insight": ("analysis-results", "detector-error-signatures", "ml-training"),
@@ -428,7 +427,7 @@ def run(ctx: Ctx, product: str, run_id: str) -> Response:
     if paged and product != "guardian" and not (product == "autopilot" and view["type"] == "ledger"):
         return ctx.page("run_other.html", **common, **_other(ctx, view, paged, None, item))
     payload = data.payload_of(item)
-    kind, items = SUMMARIZERS[product].items(view["type"], payload)
+    kind, items = ITEMS[product](view["type"], payload)
     if product == "insight" and kind == "issues" and not items and isinstance(payload, dict) \
             and isinstance(payload.get("signatures"), list):  # error signatures: a table of their own
         kind, items = "signatures", payload["signatures"]
@@ -655,7 +654,7 @@ def _autopilot(ctx: Ctx, view: dict[str, Any], payload: Any, items: list[Any]) -
     snapshot = None
     if snapshot_run is not None:
         _, _, snap = data.load(view_org(ctx), "autopilot", snapshot_run["runId"])
-        _, files = SUMMARIZERS["autopilot"].items("snapshot", snap)
+        _, files = ITEMS["autopilot"]("snapshot", snap)
         snapshot = {"run": snapshot_run, "files": [{"path": _cap(f.get("path"), 300), "hash": _cap(f.get("hash"), 100),
                                                     "size": len(f.get("content") or "") if isinstance(f.get("content"), str) else None}
                                                    for f in files[:ROWS_CAP] if isinstance(f, dict)], "total": len(files)}
@@ -663,7 +662,7 @@ def _autopilot(ctx: Ctx, view: dict[str, Any], payload: Any, items: list[Any]) -
     recipes = None
     if trust_run is not None:
         _, _, trust = data.load(view_org(ctx), "autopilot", trust_run["runId"])
-        _, found = SUMMARIZERS["autopilot"].items("recipe-trust", trust)
+        _, found = ITEMS["autopilot"]("recipe-trust", trust)
         recipes = {"run": trust_run, "rows": [_recipe(r) for r in found[:ROWS_CAP] if isinstance(r, dict)], "total": len(found)}
     return {"phases": phases, "edits": edits, "pager": pager, "snapshot": snapshot, "snapshot_id": snapshot_id,
             "recipes": recipes, "related": [_row("autopilot", r) for r in related[:20]], "ledger": {

@@ -12,7 +12,7 @@ from chalicelib.web import RequestContext, route
 
 compare = lazy_module("chalicelib.services.compare.service")
 fields = lazy_module("chalicelib.models.fields")
-payloads = lazy_module("chalicelib.models.payloads")
+upload_types = lazy_module("chalicelib.services.upload_types")
 models = lazy_module("chalicelib.models.projects")
 
 bp = Blueprint(__name__)
@@ -39,7 +39,7 @@ def put_project(ctx: RequestContext, body: models.ProjectSettingsBody, projectId
 @route(bp, "/v1/runs/{product}/{runId}/compare", summary="A run against its baseline: new and fixed, paged",
        scope="runs:read", tags=("runs",), errors=(400, 404))
 def compare_run(ctx: RequestContext, query: models.CompareQuery, product: str, runId: str) -> models.Comparison:
-    payloads.check_product(product)
+    upload_types.check_product(product)
     return compare.compare(ctx.org_id, product, runId, base=query.base, page=query.page, page_size=query.page_size)
 
 

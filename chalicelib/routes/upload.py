@@ -9,7 +9,7 @@ from chalicelib.web import Reply, RequestContext, route
 
 idempotency = lazy_module("chalicelib.services.idempotency")
 inline = lazy_module("chalicelib.services.ingest.inline")
-payloads = lazy_module("chalicelib.models.payloads")
+upload_types = lazy_module("chalicelib.services.upload_types")
 models = lazy_module("chalicelib.models.uploads")
 
 bp = Blueprint(__name__)
@@ -20,7 +20,7 @@ bp = Blueprint(__name__)
        max_body=max_body_bytes(), errors=(403, 409, 413, 415),
        too_large_hint="Upload large files through POST /v1/uploads.")
 def upload_inline(ctx: RequestContext, body: models.InlineUploadRequest, product: str) -> Reply[models.UploadReply]:
-    payloads.check_product(product)
+    upload_types.check_product(product)
     assert ctx.principal is not None
     ctx.principal.require(f"{product}:write")
     key = idempotency.check_key(ctx.header("idempotency-key"))

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from chalicelib.lazy import lazy_module
 from chalicelib.web import Reply, RequestContext, route
 
-catalog = lazy_module("chalicelib.services.uploads.catalog")
+upload_types = lazy_module("chalicelib.services.upload_types")
 completion = lazy_module("chalicelib.services.uploads.completion")
 sessions = lazy_module("chalicelib.services.uploads.sessions")
 files = lazy_module("chalicelib.services.files")
@@ -21,7 +21,7 @@ def _require_product_scope(ctx: RequestContext, product: str, kind: str = "") ->
     assert ctx.principal is not None
     if kind == sessions.FILE:
         ctx.principal.require("storage:write")
-    elif product in catalog.PRODUCTS:
+    elif product in upload_types.PRODUCTS:
         ctx.principal.require(f"{product}:write")
 
 

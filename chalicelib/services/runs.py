@@ -12,9 +12,9 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
-from chalicelib.models.payloads import check_product
 from chalicelib.services import blobs, cleanup, cursors, decoding, run_pages
-from chalicelib.services.ingest import SUMMARIZERS, run_url
+from chalicelib.services.ingest import run_url
+from chalicelib.services.upload_types import ITEMS, PRODUCTS, check_product
 from chalicelib.values import to_plain
 from chalicelib.services.usage import gauge
 from chalicelib.store import idempotency as idem_store
@@ -58,7 +58,7 @@ def list_runs(org_id: str, product: str, *, project_id: str | None = None, statu
 
 def get_run(org_id: str, product: str, run_id: str) -> dict[str, Any]:
     """The run item; 404 for an unknown product, an unknown run or another organization's run."""
-    if product not in SUMMARIZERS:
+    if product not in PRODUCTS:
         raise NotFound("No such run.", details={"runId": run_id})
     item = runs.get(org_id, product, run_id)
     if item is None:
@@ -88,7 +88,7 @@ def run_detail(org_id: str, product: str, run_id: str, *, page: int = 1, page_si
 def _page_of_payload(item: dict[str, Any], offset: int, limit: int,
                      wanted: dict[str, str]) -> tuple[str, list[Any], int]:
     """A page read from the whole payload: runs stored before their pages were (or whose pages are gone)."""
-    kind, all_items = SUMMARIZERS[str(item["product"])].items(item["type"], _payload(item))
+    kind, all_items = ITEMS[str(item["product"])](item["type"], _payload(item))
     if wanted:
         all_items = [i for i in all_items if all(v in run_pages.filter_values(i, n) for n, v in wanted.items())]
     return kind, all_items[offset:offset + limit], len(all_items)

@@ -19,15 +19,14 @@ from pydantic import ValidationError
 
 from chalicelib import clock, ids
 from chalicelib.config import get_settings
-from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnsupportedContentType
+from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnknownUploadType, UnsupportedContentType
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
-from chalicelib.models.payloads import UploadType, resolve
 from chalicelib.services import idempotency, run_pages
+from chalicelib.services.upload_types import ITEMS, UploadType, resolve
 from chalicelib.services.compare import service as compare
 from chalicelib.services.compare.fingerprints import with_line_hashes
-from chalicelib.services.ingest import autopilot, guardian, insight
-from chalicelib.services.ingest.summary import NoSummarizer, Summary, bound_summary
+from chalicelib.services.summaries.summary import Summary, bound_summary
 from chalicelib.values import to_dynamo, to_plain
 from chalicelib.plans import Metric, plan_limits
 from chalicelib.services.usage import gauge, quota
@@ -35,13 +34,6 @@ from chalicelib.store import files as file_store
 from chalicelib.store import payloads, runs, transact
 from chalicelib.store import projects as project_store
 
-SUMMARIZERS = {"insight": insight, "autopilot": autopilot, "guardian": guardian}
-# Monthly metric counted by an upload type (other types only count towards storage).
-METRICS: dict[tuple[str, str], Metric] = {
-    ("insight", "analysis-results"): Metric.INSIGHT_ANALYSES,
-    ("autopilot", "ledger"): Metric.AUTOPILOT_RUNS,
-    ("guardian", "test-results"): Metric.GUARDIAN_TESTS,
-}
 MAX_REPORTED_ERRORS = 20
 
 
@@ -119,7 +111,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     for name, value in (("externalId", natural_id), ("environment", summary.environment), ("passed", summary.passed)):
         if value is not None:
             item[name] = value
-    item_kind, items = SUMMARIZERS[product].items(upload_type, data)
+    item_kind, items = ITEMS[product](upload_type, data)
     del data  # the items share its values; the rest of the tree goes
     kept = _kept(upload_type, summary, items, line_hashes)
     packed = compare.pack_kept(kept) if kept is not None else b""
@@ -254,7 +246,7 @@ def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -
     """429 on one read, before any byte is written, when the month's quota of the type's metric is
     already spent: a blocked client costs no S3 put nor a refused transaction. Uploads racing for
     the last unit are still decided by the transaction's condition."""
-    metric = METRICS.get((product, upload_type))
+    metric = resolve(product, upload_type).metric
     if metric is None or quota.limit_for(plan, metric) is None:
         return
     spent = quota.state(org_id, plan, metric)
@@ -262,13 +254,10 @@ def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -
         raise quota.quota_error(org_id, plan, metric, used=spent.used)
 
 
-REPORT_TYPES = ("lighthouse-report", "accessibility-report")
-
-
 def _report_link(org_id: str, product: str, upload_type: str, metadata: dict, item: dict[str, Any]) -> list[dict[str, Any]]:
     """A Guardian report sent with ``metadata.testRunId`` is listed on that test run's detail (one
     item in the run's transaction); the run item remembers the link so deleting it removes the link."""
-    test_run = metadata.get("testRunId") if product == "guardian" and upload_type in REPORT_TYPES else None
+    test_run = metadata.get("testRunId") if resolve(product, upload_type).by_test_run else None
     if not isinstance(test_run, str) or not 0 < len(test_run) <= 200:
         return []
     item["testRunRef"] = test_run
@@ -281,7 +270,7 @@ def _usage_items(org_id: str, plan: str, product: str, upload_type: str,
                  stored_bytes: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Usage entries for the run's transaction: the type's monthly metric (refused past the plan's
     quota) and the storage gauge (+ stored bytes, refused past the plan's storage)."""
-    metric = METRICS.get((product, upload_type))
+    metric = resolve(product, upload_type).metric
     metric_items = quota.quota_entries(org_id, plan, metric) if metric else []
     return metric_items, gauge.gauge_entries(org_id, plan, stored_bytes)
 
@@ -297,7 +286,7 @@ def _after_cancel(exc: transact.TransactionCancelled, entries: list[dict[str, An
         if original is not None:
             return _result(original, product, upload_type, created=False)
     if failed(metric_items):
-        raise quota.quota_error(org_id, plan, METRICS[(product, upload_type)])
+        raise quota.quota_error(org_id, plan, resolve(product, upload_type).metric or Metric.STORAGE_BYTES)
     if failed(gauge_items):
         raise quota.quota_error(org_id, plan, Metric.STORAGE_BYTES)
     raise exc
@@ -321,11 +310,10 @@ def _parse(raw: bytes) -> Any:
 def _summarize(kind: UploadType, product: str, upload_type: str, data: Any) -> tuple[Summary, str | None]:
     """(the bounded summary, the natural id) of a parsed payload; the validated model goes when this returns."""
     payload = _validate(kind, data)
-    try:
-        summary: Summary = bound_summary(SUMMARIZERS[product].summarize(upload_type, payload))
-    except NoSummarizer as exc:
-        raise InvalidInput(f"'{upload_type}' uploads cannot be stored by this service yet.", code="unknown_type",
-                           details={"product": product, "type": upload_type}) from exc
+    if kind.summarize is None:  # a row without its summary: refused, never half stored
+        raise UnknownUploadType(f"'{upload_type}' uploads cannot be stored by this service yet.",
+                                details={"product": product, "type": upload_type})
+    summary: Summary = bound_summary(kind.summarize(payload, upload_type))
     return summary, getattr(payload, kind.natural_id) if kind.natural_id else None
 
 

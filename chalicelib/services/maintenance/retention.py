@@ -18,7 +18,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.logs import logger
-from chalicelib.models.payloads import PRODUCTS
+from chalicelib.services.upload_types import PRODUCTS
 from chalicelib.services.maintenance.summary import emit_metric, log_summary
 from chalicelib.plans import plan_limits
 from chalicelib.store import orgs as org_store

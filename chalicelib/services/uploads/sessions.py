@@ -11,13 +11,13 @@ from chalicelib import clock, ids
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
-from chalicelib.services import blobs, filenames, storage_accounting
-from chalicelib.services.uploads import catalog, presign
+from chalicelib.services import blobs, filenames, storage_accounting, upload_types
+from chalicelib.services.uploads import presign
 from chalicelib.store import files as file_store
 from chalicelib.store import objects
 
 SESSION_TTL = timedelta(days=7)
-FILE, BLOB, INGEST = "file", catalog.BLOB, catalog.INGEST
+FILE, BLOB, INGEST = "file", upload_types.BLOB, upload_types.INGEST
 
 
 def staging_key(org_id: str, upload_id: str) -> str:
@@ -44,8 +44,7 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
     """Answer ``POST /v1/uploads``: (200, exists) or (201, upload instructions).
 
     ``request``: product, type, fileName, contentType, size, sha256, projectId, runId, metadata."""
-    catalog.check_type(request["product"], request["type"])
-    kind = catalog.destination(request["type"], request["contentType"])
+    kind = upload_types.resolve(request["product"], request["type"]).destination(request["contentType"])
     sha256 = request["sha256"].lower()
     link = {
         "product": request["product"], "runId": request.get("runId") or "", "type": request["type"],

@@ -60,9 +60,12 @@ def test_a_blob_removed_during_the_dedup_answer_gets_a_fresh_upload_not_a_500(
 
 
 def test_a_type_without_a_summarizer_is_a_4xx(client: Any, org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.services.ingest import insight
+    import dataclasses
 
-    monkeypatch.delitem(insight.SUMMARIZERS, next(k for k in insight.SUMMARIZERS if k.__name__ == "MlTraining"))
+    from chalicelib.services import upload_types
+
+    row = upload_types.TYPES[("insight", "ml-training")]
+    monkeypatch.setitem(upload_types.TYPES, ("insight", "ml-training"), dataclasses.replace(row, summarize=None))
     response = upload(client, org, "insight", "ml-training", fixture("insight", "ml-training"))
     payload = assert_error_shape(response, 400, "unknown_type")
     assert "ml-training" in payload["error"]["message"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models.payloads import resolve
-from chalicelib.services.ingest import SUMMARIZERS, ITEM_MAX_BYTES
-from chalicelib.services.ingest.summary import MAP_MAX_KEYS, OTHER_KEY, TEXT_MAX, TRUNCATION_MARK, bound_summary
+from chalicelib.services.ingest import ITEM_MAX_BYTES
+from chalicelib.services.upload_types import resolve
+from chalicelib.services.summaries.summary import MAP_MAX_KEYS, OTHER_KEY, TEXT_MAX, TRUNCATION_MARK, bound_summary
 from tests.api.uploads_inline.helpers import fixture, run_items, upload
 from tests.api.binary_uploads.conftest import send
 from tests.conftest import Org, body
@@ -46,8 +46,8 @@ def hostile_payloads() -> dict[str, tuple[str, str, Any]]:
 @pytest.mark.parametrize("case", sorted(hostile_payloads()))
 def test_worst_case_summary_of_every_type_is_far_below_the_item_limit(case: str) -> None:
     product, upload_type, payload = hostile_payloads()[case]
-    model = resolve(product, upload_type).model
-    summary = bound_summary(SUMMARIZERS[product].summarize(upload_type, model.model_validate(payload)))
+    kind = resolve(product, upload_type)
+    summary = bound_summary(kind.summarize(kind.model.model_validate(payload), upload_type))
     size = len(json.dumps(summary.__dict__, default=str).encode())
     assert size < ITEM_MAX_BYTES // 10 < DYNAMO_ITEM_LIMIT, (case, size)
     for value in summary.fields.values():

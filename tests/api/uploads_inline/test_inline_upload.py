@@ -9,7 +9,7 @@ import json
 import boto3
 import pytest
 
-from chalicelib.models.payloads import PRODUCTS
+from chalicelib.services.upload_types import PRODUCTS
 from tests.api.uploads_inline.helpers import (FIXTURES, fixture, payload_objects, request_body, run_items, state,
                                               upload, upload_ok)
 from tests.conftest import Org, assert_error_shape, body

@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from chalicelib.errors import InvalidInput
-from chalicelib.models.payloads import autopilot, guardian, insight, resolve, type_names
+from chalicelib.models.payloads import autopilot, guardian, insight
+from chalicelib.services.upload_types import resolve, type_names
 from tests.api.uploads_inline.helpers import FIXTURES, fixture
 
 

@@ -58,7 +58,7 @@ def test_gauge_never_goes_below_zero(aws):
 def test_gauge_refuses_past_the_plan_storage(aws):
     limit = usage.limit_for("FREE", "storage_bytes")
     usage.add_storage("o", "FREE", limit - 10)
-    with pytest.raises(usage.quota.OverLimit) as caught:
+    with pytest.raises(usage.quota.QuotaExceeded) as caught:
         usage.check_storage("o", "FREE", 11)
     assert caught.value.code == "quota_exceeded" and caught.value.details["metric"] == "storage_bytes"
     usage.check_storage("o", "FREE", 10)

@@ -2,17 +2,13 @@
 category scores of a Lighthouse report; violations by impact of an accessibility report."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.models.payloads import guardian
-from chalicelib.services.ingest.summary import Summary, count_by, dispatch, first_list
+from chalicelib.services.summaries.summary import Summary, count_by, first_list
 
 
-def summarize(upload_type: str, payload: Any) -> Summary:
-    return dispatch(SUMMARIZERS, upload_type, payload)
-
-
-def _lighthouse(payload: guardian.LighthouseReport) -> Summary:
+def lighthouse(payload: guardian.LighthouseReport, upload_type: str) -> Summary:
     scores = {name: round(c.score * 100, 1) for name, c in payload.categories.items() if c.score is not None}
     fields: dict[str, Any] = {"url": payload.final_url or payload.requested_url or payload.url, "scores": scores}
     if "accessibility" in scores:
@@ -20,7 +16,7 @@ def _lighthouse(payload: guardian.LighthouseReport) -> Summary:
     return Summary(fields=fields)
 
 
-def _accessibility(payload: guardian.AccessibilityReport) -> Summary:
+def accessibility(payload: guardian.AccessibilityReport, upload_type: str) -> Summary:
     impacts = [v.impact or "unknown" for v in payload.violations]
     fields: dict[str, Any] = {"url": payload.url, "violationsCount": len(impacts), "byImpact": count_by(impacts),
                               "passesCount": payload.passes_count, "incompleteCount": payload.incomplete_count}
@@ -29,7 +25,7 @@ def _accessibility(payload: guardian.AccessibilityReport) -> Summary:
     return Summary(fields=fields)
 
 
-def _test_results(payload: guardian.TestResults) -> Summary:
+def results(payload: guardian.TestResults, upload_type: str) -> Summary:
     outcomes = [t.outcome for t in payload.tests]
     passed, failed, skipped = outcomes.count("passed"), outcomes.count("failed"), outcomes.count("skipped")
     if not outcomes and payload.summary is not None:  # summary-only uploads
@@ -52,12 +48,6 @@ def _test_results(payload: guardian.TestResults) -> Summary:
     return Summary(status="passed" if ok else "failed", external_id=payload.test_run_id, timestamp=payload.timestamp,
                    environment=payload.environment, passed=ok, fields=fields)
 
-
-SUMMARIZERS: dict[type, Callable[[Any], Summary]] = {
-    guardian.TestResults: _test_results,
-    guardian.LighthouseReport: _lighthouse,
-    guardian.AccessibilityReport: _accessibility,
-}
 
 
 def items(upload_type: str, data: Any) -> tuple[str, list[dict[str, Any]]]:

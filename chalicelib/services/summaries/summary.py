@@ -3,7 +3,7 @@ filtering and stats (so reading a list never opens a payload)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -90,19 +90,3 @@ def bound_summary(summary: Summary) -> Summary:
         passed=summary.passed,
         fields={bounded_text(str(k), KEY_MAX): bounded(v) for k, v in summary.fields.items()},
     )
-
-
-class NoSummarizer(Exception):
-    """A validated payload whose model no summarizer knows (a type added without its summary)."""
-
-    def __init__(self, upload_type: str) -> None:
-        super().__init__(upload_type)
-        self.upload_type = upload_type
-
-
-def dispatch(summarizers: dict[type, Callable[[Any], Summary]], upload_type: str, payload: Any) -> Summary:
-    """The summary of ``payload`` by its model's summarizer; NoSummarizer when there is none."""
-    summarizer = summarizers.get(type(payload))
-    if summarizer is None:
-        raise NoSummarizer(upload_type)
-    return summarizer(payload)

@@ -1,24 +1,23 @@
 """Insight summaries: diagnostics counted by severity and source, detector findings, training sets."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.models.payloads import insight
 from chalicelib.models.payloads.common import normalize_severity
-from chalicelib.services.ingest.summary import Summary, count_by, dispatch, first_list
+from chalicelib.services.summaries.summary import Summary, count_by, first_list
 
 
-def summarize(upload_type: str, payload: Any) -> Summary:
-    if isinstance(payload, insight.DetectorResults):  # the one summary that needs the type's name
-        severities = [i.severity for i in payload.issues]
-        return Summary(timestamp=_timestamp(payload), fields={
-            "detector": payload.detector or upload_type.removeprefix("detector-"),
-            "issuesCount": len(severities), "bySeverity": count_by(severities),
-        })
-    return dispatch(SUMMARIZERS, upload_type, payload)
+def detector(payload: insight.DetectorResults, upload_type: str) -> Summary:
+    """A detector's findings (the one summary that needs the type's name: ``detector-<name>``)."""
+    severities = [i.severity for i in payload.issues]
+    return Summary(timestamp=_timestamp(payload), fields={
+        "detector": payload.detector or upload_type.removeprefix("detector-"),
+        "issuesCount": len(severities), "bySeverity": count_by(severities),
+    })
 
 
-def _analysis(payload: insight.AnalysisResults) -> Summary:
+def analysis(payload: insight.AnalysisResults, upload_type: str) -> Summary:
     severities = [d.severity_word for diags in payload.diagnostics.values() for d in diags]
     files_with = sum(1 for diags in payload.diagnostics.values() if diags)
     return Summary(timestamp=_timestamp(payload), fields={
@@ -26,15 +25,10 @@ def _analysis(payload: insight.AnalysisResults) -> Summary:
     })
 
 
-def _training(payload: insight.MlTraining) -> Summary:
+def training(payload: insight.MlTraining, upload_type: str) -> Summary:
     samples = payload.samples or payload.records or payload.signatures or []
     return Summary(timestamp=_timestamp(payload), fields={"samplesCount": len(samples)})
 
-
-SUMMARIZERS: dict[type, Callable[[Any], Summary]] = {
-    insight.AnalysisResults: _analysis,
-    insight.MlTraining: _training,
-}
 
 
 def items(upload_type: str, data: Any) -> tuple[str, list[dict[str, Any]]]:

@@ -1,10 +1,10 @@
 """Autopilot summaries: a ledger's phase, outcome and edit count; snapshot, trust and history sizes."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.models.payloads import autopilot
-from chalicelib.services.ingest.summary import Summary, dispatch, first_list
+from chalicelib.services.summaries.summary import Summary, first_list
 
 SUCCESS_PHASES = {"completed", "complete", "done", "finished", "learn", "succeeded", "success"}
 FAILED_PHASES = {"failed", "failure", "error", "errored", "aborted", "rolled-back", "rolledback", "rollback", "cancelled"}
@@ -22,11 +22,7 @@ def outcome(phase: str, success: bool | None) -> str:
     return "incomplete"
 
 
-def summarize(upload_type: str, payload: Any) -> Summary:
-    return dispatch(SUMMARIZERS, upload_type, payload)
-
-
-def _ledger(payload: autopilot.Ledger) -> Summary:
+def ledger(payload: autopilot.Ledger, upload_type: str) -> Summary:
     files = {e.file for e in payload.edits if e.file}
     # The earlier tool wrote the run's outcome as "status" ("completed", "failed"); it outranks the phase.
     status = (payload.model_extra or {}).get("status")
@@ -39,29 +35,22 @@ def _ledger(payload: autopilot.Ledger) -> Summary:
     )
 
 
-def _snapshot(payload: autopilot.Snapshot) -> Summary:
+def snapshot(payload: autopilot.Snapshot, upload_type: str) -> Summary:
     return Summary(external_id=payload.snapshot_id, timestamp=payload.timestamp,
                    fields={"filesCount": len(payload.files), "ledgerRunId": payload.run_id})
 
 
-def _recipe_trust(payload: autopilot.RecipeTrust) -> Summary:
+def recipe_trust(payload: autopilot.RecipeTrust, upload_type: str) -> Summary:
     trusts = [r.trust for r in payload.recipes if r.trust is not None]
     return Summary(fields={"recipesCount": len(payload.recipes),
                            "avgTrust": round(sum(trusts) / len(trusts), 4) if trusts else None})
 
 
-def _history(payload: autopilot.RunHistory) -> Summary:
+def history(payload: autopilot.RunHistory, upload_type: str) -> Summary:
     outcomes = [outcome(r.phase or "", r.success) for r in payload.runs]
     return Summary(fields={"runsCount": len(outcomes), "succeeded": outcomes.count("succeeded"),
                            "failed": outcomes.count("failed")})
 
-
-SUMMARIZERS: dict[type, Callable[[Any], Summary]] = {
-    autopilot.Ledger: _ledger,
-    autopilot.Snapshot: _snapshot,
-    autopilot.RecipeTrust: _recipe_trust,
-    autopilot.RunHistory: _history,
-}
 
 
 def items(upload_type: str, data: Any) -> tuple[str, list[dict[str, Any]]]:
