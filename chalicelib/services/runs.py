@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
-from chalicelib.services import blobs, cleanup, cursors, decoding, run_pages
+from chalicelib.services import blobs, cleanup, cursors, decoding, run_pages, run_stats
 from chalicelib.services.ingest import run_url
 from chalicelib.services.upload_types import ITEMS, PRODUCTS, check_product
 from chalicelib.values import to_plain
@@ -22,8 +22,8 @@ from chalicelib.store import files as file_store
 from chalicelib.store import objects, payloads, runs, transact
 from chalicelib.store import projects as project_store
 
-STATS_SCAN_LIMIT = 10_000
-_STATS_FIELDS = ["type", "status", "passed", "summary"]
+# Queries one list page may make; a page not filled by then ends early with a cursor that goes on.
+LIST_READ_BUDGET = 4
 
 
 def list_runs(org_id: str, product: str, *, project_id: str | None = None, status: str | None = None,
@@ -42,18 +42,37 @@ def list_runs(org_id: str, product: str, *, project_id: str | None = None, statu
     sk_from = f"RUN#{_ms(since):012x}" if since else None
     sk_to = f"RUN#{_ms(until):012x}g" if until else None
     start = _decode_cursor(cursor, org_id, product, project_id) if cursor else None
+    page, next_key = _page(org_id, product, project_id, sk_from, sk_to, filters, start, limit)
+    facet_filters = {name.removeprefix("build."): value for name, value in filters.items() if name != "build.commit"}
+    list_stats = run_stats.read(org_id, product, project_id=project_id, filters=facet_filters, since=since,
+                                until=until, commit=commit.lower() if commit else None)
+    return {"items": [view(i) for i in page], "nextCursor": _encode_cursor(next_key) if next_key else None,
+            "stats": list_stats}
+
+
+def _page(org_id: str, product: str, project_id: str | None, sk_from: str | None, sk_to: str | None,
+          filters: dict[str, Any], start: dict[str, Any] | None,
+          limit: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` matching runs and where the next page starts, within a read budget of
+    LIST_READ_BUDGET queries: a sparse filter answers a short (even empty) page with a cursor that
+    goes on, never an unbounded loop in one request."""
     by_project = bool(project_id)
     found: list[dict[str, Any]] = []
-    for item in runs.iterate(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to, filters=filters,
-                             start_key=start, batch=min(limit + 1, 100)):
-        found.append(item)
-        if len(found) > limit:
-            break
-    page, more = found[:limit], len(found) > limit
-    next_cursor = _encode_cursor(runs.page_key(page[-1], by_project)) if more and page else None
-    stats_items = runs.iterate(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to, filters=filters,
-                               projection=_STATS_FIELDS, batch=1000)
-    return {"items": [view(i) for i in page], "nextCursor": next_cursor, "stats": stats(product, stats_items)}
+    reads = 0
+    for items, last_key in runs.query_pages(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to,
+                                            filters=filters, start_key=start, batch=min(limit + 1, 100)):
+        reads += 1
+        for item in items:
+            found.append(item)
+            if len(found) > limit:
+                return found[:limit], runs.page_key(found[limit - 1], by_project)
+        if last_key is None:
+            return found, None
+        if reads >= LIST_READ_BUDGET:
+            if len(found) == limit:
+                return found, runs.page_key(found[-1], by_project)
+            return found, dict(last_key)
+    return found, None
 
 
 def get_run(org_id: str, product: str, run_id: str) -> dict[str, Any]:
@@ -105,6 +124,8 @@ def delete_run(org_id: str, product: str, run_id: str) -> int:
     core = [runs.delete_entry(org_id, product, run_id),
             *[idem_store.delete_entry(pk) for pk in item.get("idempotencyPks", [])], *leftovers.entries,
             *project_store.unindex_entries(item)]
+    if item.get("statsCounted"):
+        core.extend(run_stats.entries(item, -1))
     if item.get("testRunRef"):
         core.append(file_store.delete_report_link_item(org_id, str(item["testRunRef"]), run_id))
     down = _gauge_down(org_id, stored)
@@ -158,45 +179,6 @@ def _metadata(item: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def stats(product: str, items: Iterator[dict[str, Any]]) -> dict[str, Any]:
-    """Stats of a filtered set: insight totals by severity; autopilot success rate of ledgers;
-    guardian pass rate, average accessibility score and total vulnerabilities."""
-    count, complete = 0, True
-    by_severity: dict[str, int] = {}
-    issues = succeeded = failed = ledgers = tests = tests_passed = vulnerabilities = 0
-    scores: list[float] = []
-    for raw in items:
-        if count >= STATS_SCAN_LIMIT:
-            complete = False
-            break
-        count += 1
-        item = to_plain(raw)
-        summary = item.get("summary", {})
-        for severity, n in (summary.get("bySeverity") or {}).items():
-            by_severity[severity] = by_severity.get(severity, 0) + int(n)
-        issues += int(summary.get("diagnosticsCount") or summary.get("issuesCount") or 0)
-        if item.get("type") == "ledger":
-            ledgers += 1
-            succeeded += item.get("status") == "succeeded"
-            failed += item.get("status") == "failed"
-        if item.get("type") == "test-results":
-            tests += 1
-            tests_passed += item.get("passed") is True
-        if isinstance(summary.get("accessibilityScore"), (int, float)):
-            scores.append(float(summary["accessibilityScore"]))
-        vulnerabilities += int(summary.get("vulnerabilities") or 0)
-    base: dict[str, Any] = {"runs": count, "complete": complete}
-    if product == "insight":
-        return {**base, "totalIssues": issues, "bySeverity": by_severity}
-    if product == "autopilot":
-        return {**base, "total": ledgers, "succeeded": succeeded, "failed": failed,
-                "successRate": round(100 * succeeded / ledgers, 1) if ledgers else None}
-    return {**base, "total": tests, "passed": tests_passed, "failed": tests - tests_passed,
-            "passRate": round(100 * tests_passed / tests, 1) if tests else None,
-            "avgAccessibilityScore": round(sum(scores) / len(scores), 1) if scores else None,
-            "totalVulnerabilities": vulnerabilities}
 
 
 def attachments(org_id: str, product: str, item: dict[str, Any]) -> list[dict[str, Any]]:

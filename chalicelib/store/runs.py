@@ -54,6 +54,16 @@ def iterate(org_id: str, product: str, *, project_id: str | None = None, sk_from
             batch: int = 100, projection: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """Matching run items, newest first, fetched ``batch`` evaluated items at a time; ``filters`` maps
     attribute paths (``build.branch``) to the value each must equal."""
+    for items, _ in query_pages(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to,
+                                filters=filters, start_key=start_key, batch=batch, projection=projection):
+        yield from items
+
+
+def query_pages(org_id: str, product: str, *, project_id: str | None = None, sk_from: str | None = None,
+                sk_to: str | None = None, filters: dict[str, Any] | None = None,
+                start_key: dict[str, Any] | None = None, batch: int = 100,
+                projection: list[str] | None = None) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+    """One (matching items, key to resume after this Query or None at the end) per Query call."""
     if project_id:
         hash_name, range_name, hash_value = "gsi1pk", "gsi1sk", project_pk(org_id, product, project_id)
     else:
@@ -81,7 +91,7 @@ def iterate(org_id: str, product: str, *, project_id: str | None = None, sk_from
     tbl = table("runs")
     while True:
         page = tbl.query(**kwargs)
-        yield from page.get("Items", [])
+        yield page.get("Items", []), page.get("LastEvaluatedKey")
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

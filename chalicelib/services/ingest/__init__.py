@@ -22,7 +22,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnknownUploadType, UnsupportedContentType
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
-from chalicelib.services import idempotency, run_pages
+from chalicelib.services import idempotency, run_pages, run_stats
 from chalicelib.services.upload_types import ITEMS, UploadType, resolve
 from chalicelib.services.compare import service as compare
 from chalicelib.services.compare.fingerprints import with_line_hashes
@@ -130,11 +130,12 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     result = IngestResult(upload_id, run_id, product, upload_type, run_url(product, run_id), gate=gate)
     idem_items, idem_pks = idempotency.entries(org_id, product, claimed, req_hash, to_dynamo(result.reply()), retention)
     item["idempotencyPks"] = idem_pks
+    item["statsCounted"] = True  # its counters go into the list aggregates in this transaction
     _check_item_size(item)
     metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, item["storedBytes"])
     link_items = _report_link(org_id, product, upload_type, metadata, item)
     entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items,
-               *project_store.index_entries(item)]
+               *project_store.index_entries(item), *run_stats.entries(item)]
     if gate is not None and compare.waits_for_baseline(item, gate):
         entries.append(project_store.awaiting_entry(item))
 
