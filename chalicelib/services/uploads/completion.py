@@ -12,7 +12,7 @@ from chalicelib import clock
 from chalicelib.errors import Conflict, InvalidInput, UnsupportedMediaType
 from chalicelib.services import blobs
 from chalicelib.services.uploads import sessions
-from chalicelib.services.uploads.verify import VerificationFailed, Verified, verify
+from chalicelib.services.uploads.verify import VerificationFailed, Verified, verify, verify_assembled
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
@@ -74,6 +74,8 @@ def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> Non
     if [p["partNumber"] for p in chosen] != list(range(1, count + 1)):
         raise InvalidInput("The part list must name every part once, 1..partCount.", code="invalid_parts",
                            details={"partCount": count})
+    checksums = sessions.part_checksums(session)  # the declared digests, never the client's word again
+    chosen = [{**p, "checksumSha256": checksums[p["partNumber"] - 1]} for p in chosen]
     try:
         objects.complete_multipart(key, session["s3UploadId"], chosen)
     except objects.PartsRejected as exc:
@@ -86,9 +88,15 @@ def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> Non
 
 
 def check(session: dict[str, Any]) -> Verified:
-    """Verify size, checksum (when declared) and type; on failure delete object and session, 4xx."""
+    """Verify size, checksum (when declared) and type; on failure delete object and session, 4xx.
+    A multipart upload is checked by S3's composite checksum (0 bytes read back, but the type sniff's
+    first bytes); a POSTed object is read back once."""
     try:
-        verified = verify(session["key"], int(session["size"]), session["contentType"], session.get("sha256") or None)
+        if session["method"] == "MULTIPART":
+            verified = verify_assembled(session["key"], int(session["size"]), session["contentType"], session["sha256"])
+        else:
+            verified = verify(session["key"], int(session["size"]), session["contentType"],
+                              session.get("sha256") or None)
     except objects.ObjectMissing:
         raise Conflict("Nothing was uploaded yet for this session.", code="upload_incomplete",
                        details={"uploadId": session["uploadId"]}) from None
