@@ -31,12 +31,43 @@ def run_one(name: str) -> Result:
     return result
 
 
+def _kept(names: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Summary rows and output blocks of benchmarks not in this run, from the RESULTS.md there is (a
+    partial run replaces its own figures and keeps the others')."""
+    rows: dict[str, str] = {}
+    blocks: dict[str, str] = {}
+    if not RESULTS.exists():
+        return rows, blocks
+    text = RESULTS.read_text()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 2 and cells[1] in BENCHMARKS and cells[1] not in names:
+            rows[cells[1]] = line
+    for block in text.split("```")[1::2]:
+        head = block.strip().split(":", 1)[0].removeprefix("== ")
+        if head in BENCHMARKS and head not in names:
+            blocks[head] = block.strip("\n")
+    return rows, blocks
+
+
+def _previous_run() -> str:
+    """The date line's moment of the RESULTS.md there is ('earlier' when it has none)."""
+    import re
+
+    found = re.search(r"on (\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)", RESULTS.read_text()) if RESULTS.exists() else None
+    return found.group(1) if found else "earlier"
+
+
 def write_results(results: list[Result], load_before: str) -> None:
     info = machine()
+    kept_rows, kept_blocks = _kept({r.name for r in results})
+    ran = {r.name: r for r in results}
     lines = [
         "# Benchmark results",
         "",
-        f"One run of `make bench` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.",
+        f"One run of `make bench` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}." if not kept_rows else
+        f"`python -m bench {' '.join(ran)} --write` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')};"
+        f" the other figures are kept from the file's previous run ({_previous_run()}).",
         "Each benchmark measures its baseline in the same run; rerun with `make bench`",
         "(or one: `python -m bench <name>`). Figures vary between runs and machines; the ratios are what to compare.",
         "",
@@ -55,16 +86,23 @@ def write_results(results: list[Result], load_before: str) -> None:
         "| benchmark | ratio | goal | met |",
         "|---|---|---|---|",
     ]
-    for r in results:
-        if r.skipped:
+    order = [n for n in BENCHMARKS if n in ran or n in kept_rows]
+    for name in order:
+        r = ran.get(name)
+        if r is None:
+            lines.append(kept_rows[name])
+        elif r.skipped:
             lines.append(f"| {r.name} | {r.skipped} | {r.goal or '-'} | - |")
         else:
             ratio = f"{r.ratio_label} = {r.ratio:.4g}" if r.ratio is not None else "-"
             met = "-" if r.met is None else ("yes" if r.met else "**no**")
             lines.append(f"| {r.name} | {ratio} | {r.goal or '-'} | {met} |")
     lines += ["", "## Output", ""]
-    for r in results:
-        lines += ["```", r.text(), "```", ""]
+    for name in order:
+        if name in ran:
+            lines += ["```", ran[name].text(), "```", ""]
+        elif name in kept_blocks:
+            lines += ["```", kept_blocks[name], "```", ""]
     RESULTS.write_text("\n".join(lines))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
