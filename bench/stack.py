@@ -70,7 +70,7 @@ class Running:
 
 
 @contextmanager
-def local_stack(org_id: str) -> Iterator[Running]:
+def local_stack(org_id: str, extra_env: dict[str, str] | None = None) -> Iterator[Running]:
     """Start moto's server and ``chalice local``; an ENTERPRISE organization; a private ODAVL_HOME."""
     try:
         import odavl_cli.transfer  # noqa: F401
@@ -78,7 +78,7 @@ def local_stack(org_id: str) -> Iterator[Running]:
         raise Skipped(f"the odavl CLI's transfer module is missing ({exc})") from exc
     from infra.local_stack import LocalStack
 
-    with tempfile.TemporaryDirectory(prefix="odavl-bench-") as home, LocalStack(worker=False) as stack:
+    with tempfile.TemporaryDirectory(prefix="odavl-bench-") as home, LocalStack(worker=False, extra_env=extra_env or {}) as stack:
         key = stack.create_org(org_id, "enterprise")
         with environ({"ODAVL_HOME": home, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}):
             yield Running(stack, key, home)

@@ -1,9 +1,9 @@
 """Bodies of the large/binary upload door ``/v1/uploads``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, StringConstraints
 
 from chalicelib.models.base import ApiModel, ApiResponse
 from chalicelib.models.build import BuildContext
@@ -13,6 +13,7 @@ from chalicelib.models.fields import Metadata, ProjectId, UploadTypeName
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024
 SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
 RUN_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+PartDigest = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
 
 
 class CreateUploadRequest(ApiModel):
@@ -21,7 +22,15 @@ class CreateUploadRequest(ApiModel):
     file_name: str = Field(min_length=1, max_length=255, description="kept as metadata only, sanitized")
     content_type: str = Field(min_length=1, max_length=100)
     size: int = Field(gt=0, le=MAX_UPLOAD_BYTES, description="exact size in bytes")
-    sha256: str = Field(pattern=SHA256_PATTERN, description="hex SHA-256 of the bytes")
+    sha256: str = Field(pattern=SHA256_PATTERN, description=(
+        "the content address, hex: the SHA-256 of the bytes when size ≤ the part size (one POST); above it the "
+        "tree hash, SHA-256 over the concatenated raw SHA-256 digests of each partSize part"))
+    part_size: int | None = Field(default=None, ge=5 * 1024 * 1024, description=(
+        "the part size partSha256 was hashed at; it must be the server's (8 MiB by default; a "
+        "400 part_digests_required names it)"))
+    part_sha256: list[PartDigest] | None = Field(default=None, max_length=10_000, description=(
+        "above one part: hex SHA-256 of each part, in part order; every part URL signs its digest "
+        "(x-amz-checksum-sha256) so storage refuses other bytes"))
     project_id: ProjectId | None = None
     run_id: str | None = Field(default=None, pattern=RUN_ID_PATTERN,
                                validation_alias=AliasChoices("runId", "testRunId", "run_id"),
@@ -43,6 +52,8 @@ class CompleteUploadRequest(ApiModel):
 class PartUrl(ApiResponse):
     part_number: int
     url: str
+    headers: dict[str, str] = Field(default_factory=dict, description=(
+        "headers the PUT must send as given (x-amz-checksum-sha256: the part's declared digest, base64)"))
 
 
 class UploadInstructions(ApiResponse):

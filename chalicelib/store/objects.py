@@ -56,16 +56,24 @@ def presigned_post(key: str, content_type: str, size: int, expires_in: int,
 
 
 def create_multipart(key: str, content_type: str) -> str:
-    """Start a multipart upload; returns its S3 upload id."""
-    out = clients.s3().create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)
+    """Start a multipart upload whose parts carry SHA-256 checksums (S3 checks each part as it
+    arrives and keeps the composite: SHA-256 over the parts' digests); returns its S3 upload id."""
+    out = clients.s3().create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type,
+                                               ChecksumAlgorithm="SHA256")
     return str(out["UploadId"])
 
 
-def presign_part(key: str, upload_id: str, part_number: int, expires_in: int) -> str:
-    """A PUT URL for one part of a multipart upload."""
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
+
+
+def presign_part(key: str, upload_id: str, part_number: int, expires_in: int, checksum_sha256: str) -> str:
+    """A PUT URL for one part of a multipart upload. The URL signs the part's ``x-amz-checksum-sha256``
+    header (``checksum_sha256``: base64 of the part's SHA-256): the PUT must send exactly that header,
+    and S3 refuses bytes that do not hash to it."""
     return str(clients.s3().generate_presigned_url(
         "upload_part",
-        Params={"Bucket": _bucket(), "Key": key, "UploadId": upload_id, "PartNumber": part_number},
+        Params={"Bucket": _bucket(), "Key": key, "UploadId": upload_id, "PartNumber": part_number,
+                "ChecksumSHA256": checksum_sha256},
         ExpiresIn=expires_in,
     ))
 
@@ -88,17 +96,19 @@ def list_parts(key: str, upload_id: str) -> list[dict[str, Any]]:
 
 
 def complete_multipart(key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
-    """Assemble the parts (``[{partNumber, etag}]``). ObjectMissing when the upload is gone."""
+    """Assemble the parts (``[{partNumber, etag, checksumSha256}]``, the checksum base64 as the part
+    was created with). ObjectMissing when the upload is gone."""
+    listed = [{"PartNumber": p["partNumber"], "ETag": p["etag"], "ChecksumSHA256": p["checksumSha256"]}
+              for p in parts]
     try:
         clients.s3().complete_multipart_upload(
-            Bucket=_bucket(), Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": p["partNumber"], "ETag": p["etag"]} for p in parts]},
+            Bucket=_bucket(), Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed},
         )
     except ClientError as exc:
         if _missing(exc):
             raise ObjectMissing(key) from exc
         code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}:
+        if code in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML", "BadDigest", "InvalidRequest"}:
             raise PartsRejected(code, str(exc.response.get("Error", {}).get("Message", code))) from exc
         raise
 
@@ -141,6 +151,43 @@ def head(key: str) -> dict[str, Any] | None:
         "lastModified": out.get("LastModified"),
         "versionId": _version(out),
     }
+
+
+def attributes(key: str) -> dict[str, Any]:
+    """What S3 knows of the object without reading it: ``{size, checksumSha256, checksumType,
+    versionId}`` (the checksum base64 as S3 keeps it: of the bytes for a single PUT, the composite over
+    the parts' digests for a multipart upload; None when the object has none). ObjectMissing when absent."""
+    try:
+        out = clients.s3().get_object_attributes(Bucket=_bucket(), Key=key,
+                                                 ObjectAttributes=["Checksum", "ObjectSize", "ObjectParts"])
+    except ClientError as exc:
+        if _missing(exc):
+            raise ObjectMissing(key) from exc
+        raise
+    checksum = out.get("Checksum") or {}
+    value = checksum.get("ChecksumSHA256")
+    return {
+        "size": int(out["ObjectSize"]),
+        "checksumSha256": str(value).split("-", 1)[0] if value else None,  # real S3 may append "-<parts>"
+        "checksumType": checksum.get("ChecksumType"),
+        "partsCount": (out.get("ObjectParts") or {}).get("TotalPartsCount"),
+        "versionId": _version(out),
+    }
+
+
+def read_start(key: str, length: int, version_id: str | None = None) -> bytes:
+    """The first ``length`` bytes of the object (one ranged GET; fewer when it is shorter)."""
+    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key, "Range": f"bytes=0-{max(0, length - 1)}"}
+    if version_id:
+        kwargs["VersionId"] = version_id
+    try:
+        out = clients.s3().get_object(**kwargs)
+    except ClientError as exc:
+        if _missing(exc) or exc.response["Error"]["Code"] in ("NoSuchVersion", "InvalidArgument"):
+            raise ObjectMissing(key) from exc
+        raise
+    with out["Body"] as body:
+        return bytes(body.read(length))
 
 
 def _version(out: dict[str, Any]) -> str | None:

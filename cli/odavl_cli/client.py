@@ -20,9 +20,10 @@ class CliError(Exception):
 
     def __init__(self, message: str, *, retryable: bool = False, status: int | None = None,
                  code: str | None = None, retry_after: float | None = None,
-                 exit_code: int = ExitStatus.FAILED) -> None:
+                 exit_code: int = ExitStatus.FAILED, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details or {}  # the server's error details (what a caller can act on)
         self.retryable = retryable
         self.status = status
         self.code = code
@@ -52,12 +53,14 @@ def error_from_response(response: httpx.Response) -> CliError:
     """The server's error shape turned into a CliError (falls back to the status line)."""
     status = response.status_code
     code = None
+    details: dict[str, Any] = {}
     message = f"HTTP {status}"
     try:
         payload = response.json()
         err = payload.get("error") if isinstance(payload, dict) else None
         if isinstance(err, dict):
             code = err.get("code")
+            details = err["details"] if isinstance(err.get("details"), dict) else {}
             message = str(err.get("message") or message)
             said = describe_details(err.get("details"))
             if said:
@@ -77,7 +80,7 @@ def error_from_response(response: httpx.Response) -> CliError:
     label = f"{status} {code}" if code else str(status)
     return CliError(
         f"{message} ({label})", retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
-        code=code, retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        code=code, retry_after=parse_retry_after(response.headers.get("Retry-After")), details=details,
     )
 
 

@@ -11,6 +11,7 @@ import base64
 import gzip
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,8 @@ INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire
 PART_WORKERS = 10  # parts in flight at once (as boto3's s3transfer: 10 threads)
 OPERATION_HEADER = "Odavl-Operation-Id"
 SHOW_POST_PROGRESS_BYTES = 1024 * 1024  # a single POST this large says what it is doing
+PART_SIZE = 8 * 1024 * 1024  # the server's default part size; a 400 part_digests_required names another
+HASH_WORKERS = max(1, min(4, os.cpu_count() or 1))  # hashlib releases the GIL: parts hash in parallel
 
 
 @dataclass
@@ -108,6 +111,69 @@ def read_file(path: Path) -> bytes:
         raise CliError(f"Cannot read {path}: {exc.strerror or exc}") from None
 
 
+def _sha256(view: memoryview) -> bytes:
+    return hashlib.sha256(view).digest()
+
+
+@dataclass
+class Digests:
+    """The SHA-256 of each ``part_size`` part of some bytes, and the content address they make."""
+
+    part_size: int
+    parts: list[bytes]
+
+    @property
+    def address(self) -> str:
+        """The plain SHA-256 for one part, the tree hash (SHA-256 over the parts' digests) above."""
+        if len(self.parts) == 1:
+            return self.parts[0].hex()
+        return hashlib.sha256(b"".join(self.parts)).hexdigest()
+
+    def checksum(self, number: int) -> str:
+        """Part ``number``'s digest as S3 takes it (base64)."""
+        return base64.b64encode(self.parts[number - 1]).decode("ascii")
+
+    def declaration(self) -> dict[str, Any]:
+        """The create request's fields naming the bytes."""
+        if len(self.parts) == 1:
+            return {"sha256": self.address}
+        return {"sha256": self.address, "partSize": self.part_size, "partSha256": [d.hex() for d in self.parts]}
+
+    @classmethod
+    def of(cls, data: bytes, part_size: int = PART_SIZE, pool: ThreadPoolExecutor | None = None) -> "Digests":
+        """Hash ``data`` part by part, in parallel (no copy: the parts are views of ``data``)."""
+        view = memoryview(data)
+        chunks = [view[i:i + part_size] for i in range(0, max(len(data), 1), part_size)]
+        if pool is None or len(chunks) == 1:
+            return cls(part_size, [_sha256(c) for c in chunks])
+        return cls(part_size, list(pool.map(_sha256, chunks)))
+
+
+def read_hashed(path: Path, part_size: int = PART_SIZE) -> tuple[bytes, Digests]:
+    """The file's bytes and their part digests in one pass: each part is hashed (on another core)
+    while the next one is read."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            buffer = bytearray(size)
+            view = memoryview(buffer)
+            with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+                futures, offset = [], 0
+                while offset < size:
+                    got = fh.readinto(view[offset:offset + part_size])
+                    if not got:
+                        break
+                    futures.append(pool.submit(_sha256, view[offset:offset + got]))
+                    offset += got
+                digests = [f.result() for f in futures]
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    if offset != size or any(len(d) != 32 for d in digests):  # the file changed while being read
+        return read_hashed(path, part_size)
+    data = bytes(buffer) if size <= part_size else buffer  # one part goes as a form: bytes; parts are sliced
+    return data, Digests(part_size, digests or [_sha256(memoryview(b""))])
+
+
 class Transfer:
     """Sends uploads through one ApiClient. ``console`` shows progress for large transfers."""
 
@@ -122,9 +188,10 @@ class Transfer:
     # -- entry point -------------------------------------------------------------------------------
     def send(self, upload: Upload) -> Result:
         self.client.http.headers[OPERATION_HEADER] = upload.operation_id
-        data = read_file(upload.data_path or upload.path)
         if upload.binary:
-            return self.send_large(upload, data, upload.content_type)
+            data, digests = read_hashed(upload.data_path or upload.path)
+            return self.send_large(upload, data, upload.content_type, digests)
+        data = read_file(upload.data_path or upload.path)
         compressed = gzip.compress(data, compresslevel=6, mtime=0)
         if len(compressed) > INLINE_MAX_BYTES:
             return self.send_large(upload, compressed, "application/gzip")
@@ -151,21 +218,16 @@ class Transfer:
     def _state_path(self, sha: str) -> Path:
         return home() / "uploads" / f"{sha}.json"
 
-    def send_large(self, upload: Upload, data: bytes, content_type: str) -> Result:
-        sha = hashlib.sha256(data).hexdigest()
-        state_path = self._state_path(sha)
+    def send_large(self, upload: Upload, data: bytes | bytearray, content_type: str,
+                   digests: Digests | None = None) -> Result:
+        if digests is None:
+            with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+                digests = Digests.of(data, PART_SIZE, pool)
+        state_path = self._state_path(digests.address)
         session = self._resume(state_path)
         if session is None:
-            body: dict[str, Any] = {
-                "product": upload.product, "type": upload.type, "fileName": upload.path.name,
-                "contentType": content_type, "size": len(data), "sha256": sha,
-                "projectId": upload.project_id, "metadata": upload.metadata,
-            }
-            if upload.metadata.get("testRunId"):
-                body["testRunId"] = upload.metadata["testRunId"]
-            if upload.build and not upload.binary:
-                body["build"] = upload.build
-            session = self.client.post("/v1/uploads", json=body, headers={"Idempotency-Key": upload.idempotency_key}) or {}
+            session, digests = self._create(upload, data, content_type, digests)
+            state_path = self._state_path(digests.address)
         if str(session.get("status", "")).lower() == "exists":
             state_path.unlink(missing_ok=True)
             return Result(upload, "exists", 0, session)
@@ -174,7 +236,7 @@ class Transfer:
         if not upload_id:
             raise CliError("The server's upload session has no uploadId.")
         if method == "MULTIPART":
-            write_private_json(state_path, {**session, "sha256": sha})
+            write_private_json(state_path, {**session, "sha256": digests.address})
             parts, sent = self._send_parts(upload, upload_id, session, data)
             complete_body: dict[str, Any] = {"parts": parts}
             door = "multipart"
@@ -192,6 +254,30 @@ class Transfer:
                                f" ({err.get('code', job.get('status'))})")
             reply = {**reply, **(job.get("result") or {}), "status": "ingested"}
         return Result(upload, door, sent, reply)
+
+    def _create(self, upload: Upload, data: bytes | bytearray, content_type: str, digests: Digests
+                ) -> tuple[dict[str, Any], Digests]:
+        """``POST /v1/uploads`` naming the bytes by their address; when the server's part size is not
+        the one hashed at (400 part_digests_required naming it), hash again at that size and retry once."""
+        body: dict[str, Any] = {
+            "product": upload.product, "type": upload.type, "fileName": upload.path.name,
+            "contentType": content_type, "size": len(data), "projectId": upload.project_id,
+            "metadata": upload.metadata,
+        }
+        if upload.metadata.get("testRunId"):
+            body["testRunId"] = upload.metadata["testRunId"]
+        if upload.build and not upload.binary:
+            body["build"] = upload.build
+        headers = {"Idempotency-Key": upload.idempotency_key}
+        try:
+            return self.client.post("/v1/uploads", json={**body, **digests.declaration()}, headers=headers) or {}, digests
+        except CliError as exc:
+            wanted = int((exc.details or {}).get("partSize") or 0) if exc.code == "part_digests_required" else 0
+            if not wanted or wanted == digests.part_size:
+                raise
+        with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+            digests = Digests.of(data, wanted, pool)
+        return self.client.post("/v1/uploads", json={**body, **digests.declaration()}, headers=headers) or {}, digests
 
     def _wait_job(self, job_id: str) -> dict[str, Any]:
         """Poll the ingest job, with a spinner naming it (the job can take longer than the transfer)."""
@@ -221,11 +307,12 @@ class Transfer:
                 if isinstance(p, dict) and p.get("etag")}
         if not done:
             done = {int(p["partNumber"]): p for p in current.get("parts", []) if isinstance(p, dict) and p.get("etag")}
-        fresh = {int(p["partNumber"]): p.get("url") for p in current.get("parts", []) if isinstance(p, dict) and p.get("url")}
+        fresh = {int(p["partNumber"]): p for p in current.get("parts", []) if isinstance(p, dict) and p.get("url")}
         parts = []
         for p in state.get("parts", []):
             n = int(p["partNumber"])
-            parts.append({"partNumber": n, "url": fresh.get(n) or p.get("url")})
+            parts.append({"partNumber": n, **{k: v for k, v in p.items() if k in ("url", "headers")},
+                          **{k: v for k, v in fresh.get(n, {}).items() if k in ("url", "headers")}})
         return {**state, "method": "MULTIPART", "parts": parts, "done": list(done.values())}
 
     def _progress(self, label: str, total: int) -> Progress:
@@ -251,7 +338,7 @@ class Transfer:
             raise _storage_error(response)
         return len(data)
 
-    def _send_parts(self, upload: Upload, upload_id: str, session: dict[str, Any], data: bytes
+    def _send_parts(self, upload: Upload, upload_id: str, session: dict[str, Any], data: bytes | bytearray
                     ) -> tuple[list[dict[str, Any]], int]:
         part_size = int(session.get("partSize") or 8 * 1024 * 1024)
         done = {int(p["partNumber"]): p["etag"] for p in session.get("done", [])}
@@ -266,7 +353,7 @@ class Transfer:
             def put(part: dict[str, Any]) -> tuple[int, str]:
                 number = int(part["partNumber"])
                 chunk = _chunk(data, number, part_size)
-                etag = self._put_part(part["url"], chunk)
+                etag = self._put_part(part["url"], chunk, part.get("headers") or {})
                 progress.advance(task, len(chunk))
                 return number, etag
 
@@ -275,9 +362,10 @@ class Transfer:
                     etags[number] = etag
         return [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)], total
 
-    def _put_part(self, url: str, chunk: bytes) -> str:
+    def _put_part(self, url: str, chunk: bytes, headers: dict[str, str]) -> str:
+        """PUT one part with the headers its URL signs (its checksum: storage refuses other bytes)."""
         try:
-            response = self.client.raw.put(url, content=chunk)
+            response = self.client.raw.put(url, content=chunk, headers=headers)
         except httpx.HTTPError as exc:
             raise CliError(f"Upload of a part failed: {exc}", retryable=True, code="network") from None
         if response.status_code >= 300:
@@ -288,8 +376,8 @@ class Transfer:
         return etag
 
 
-def _chunk(data: bytes, number: int, part_size: int) -> bytes:
-    return data[(number - 1) * part_size: number * part_size]
+def _chunk(data: bytes | bytearray, number: int, part_size: int) -> bytes:
+    return bytes(memoryview(data)[(number - 1) * part_size: number * part_size])
 
 
 def _chunk_length(size: int, number: int, part_size: int) -> int:

@@ -1,7 +1,6 @@
 """Fixtures of the CLI tests: an isolated ODAVL_HOME, and a runner for the real ``odavl`` executable."""
 from __future__ import annotations
 
-import hashlib
 
 import os
 import shutil
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.addressing import declare
 
 ROOT = Path(__file__).resolve().parents[2]
 ODAVL = str(Path(sys.executable).with_name("odavl"))
@@ -81,7 +82,7 @@ class Cli:
         """The stored bytes of this organization's blob of ``data`` (exactly one object under its prefix)."""
         s3 = self.stack.client("s3")
         bucket = self.stack.resources.get("bucket") or next(v for k, v in self.stack.resources.items() if "bucket" in k.lower())
-        prefix = f"orgs/{self.org_id}/blobs/{hashlib.sha256(data).hexdigest()}/"
+        prefix = f"orgs/{self.org_id}/blobs/{declare(data)['sha256']}/"  # the content address
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
         assert len(keys) == 1, keys
         return self.s3_object(keys[0])

@@ -1,6 +1,7 @@
 """An interrupted multipart transfer resumes: the second attempt sends only the parts S3 lacks."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from pathlib import Path
@@ -11,6 +12,7 @@ from rich.console import Console
 from odavl_cli.client import ApiClient, CliError
 from odavl_cli.config import Settings
 from odavl_cli.transfer import Transfer, Upload
+from tests.addressing import declare
 from tests.cli.conftest import Cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -24,11 +26,12 @@ class Recording(Transfer):
         self.fail_part = fail_part
         self.sent: list[int] = []
 
-    def _put_part(self, url: str, chunk: bytes) -> str:
+    def _put_part(self, url: str, chunk: bytes, headers: dict[str, str]) -> str:
         number = int(url.split("partNumber=")[1].split("&")[0])
         if number == self.fail_part:
             raise CliError("connection lost", retryable=True, code="network")
-        etag = super()._put_part(url, chunk)
+        assert headers["x-amz-checksum-sha256"] == base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+        etag = super()._put_part(url, chunk, headers)
         self.sent.append(number)
         return etag
 
@@ -48,7 +51,7 @@ def test_an_interrupted_upload_resumes_with_the_missing_parts_only(cli: Cli, tmp
             first.send(upload)
         assert 2 not in first.sent and first.sent  # some parts went, part 2 did not
         state = list((cli.home / "uploads").glob("*.json"))
-        assert [p.stem for p in state] == [hashlib.sha256(data).hexdigest()]
+        assert [p.stem for p in state] == [declare(data)["sha256"]]  # the tree hash names the transfer
         second = Recording(client, quiet)
         result = second.send(upload)
     assert sorted(second.sent) == sorted(set(range(1, 4)) - set(first.sent))  # only what S3 lacked

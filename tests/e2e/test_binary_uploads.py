@@ -1,15 +1,17 @@
 """The large/binary door over real HTTP against the local stack: bytes go straight to moto's server
-through the presigned URLs, parts in parallel, an interrupted upload resumes, a known screenshot
-sends nothing."""
+through the presigned URLs (each part PUT with the checksum header its URL signs), parts in
+parallel, an interrupted upload resumes, a known screenshot sends nothing, a client whose parts
+are not the bytes it declared is refused and leaves nothing behind."""
 from __future__ import annotations
 
-import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.addressing import declare
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -27,7 +29,7 @@ def png(size: int) -> bytes:
 
 def start(client: httpx.Client, data: bytes, run_id: str, **extra: Any) -> httpx.Response:
     request = {"product": "guardian", "type": "screenshot", "fileName": "home.png", "contentType": "image/png",
-               "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "testRunId": run_id, **extra}
+               "size": len(data), **declare(data), "testRunId": run_id, **extra}
     return client.post("/v1/uploads", json=request)
 
 
@@ -40,7 +42,7 @@ class Sender:
     def put(self, part: dict[str, Any]) -> dict[str, Any]:
         n = part["partNumber"]
         chunk = self.data[(n - 1) * self.part_size: n * self.part_size]
-        response = httpx.put(part["url"], content=chunk, timeout=60)
+        response = httpx.put(part["url"], content=chunk, headers=part["headers"], timeout=60)
         assert response.status_code == 200, response.text
         self.sent += len(chunk)
         return {"partNumber": n, "etag": response.headers["ETag"]}
@@ -62,7 +64,7 @@ def test_twelve_megabytes_through_parallel_multipart(stack):
         assert sender.sent == len(data)
         done = client.post(f"/v1/uploads/{answer['uploadId']}/complete", json={"parts": parts})
         assert done.status_code == 200, done.text
-        assert done.json()["sha256"] == hashlib.sha256(data).hexdigest()
+        assert done.json()["sha256"] == declare(data)["sha256"]  # the tree hash: the content address
     s3 = stack.client("s3")
     head = s3.head_object(Bucket="odavl-dev-payloads", Key=answer["key"])  # the upload became the blob in place
     assert head["ContentLength"] == len(data) and head["ContentType"] == "image/png"
@@ -128,8 +130,7 @@ def test_large_json_is_ingested_by_a_job(stack):
     with api(stack) as client:
         answer = client.post("/v1/uploads", json={
             "product": "insight", "type": "analysis-results", "fileName": "problems-panel-export.json",
-            "contentType": "application/json", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "projectId": "e2e-large"}).json()
+            "contentType": "application/json", "size": len(data), **declare(data), "projectId": "e2e-large"}).json()
         assert answer["method"] == "MULTIPART"
         parts = Sender(data, answer["partSize"]).put_all(answer["parts"])
         done = client.post(f"/v1/uploads/{answer['uploadId']}/complete", json={"parts": parts})
@@ -142,3 +143,49 @@ def test_large_json_is_ingested_by_a_job(stack):
                 break
             time.sleep(0.5)
         assert job["status"] == "succeeded", job
+
+
+def _leftovers(stack: Any, upload_id: str) -> tuple[list[str], list[str]]:
+    """Object versions and open multipart uploads anywhere under the org that name this upload."""
+    s3 = stack.client("s3")
+    listed = s3.list_object_versions(Bucket="odavl-dev-payloads", Prefix="orgs/")
+    versions = [v["Key"] for group in ("Versions", "DeleteMarkers") for v in listed.get(group, [])
+                if v["Key"].endswith(upload_id)]
+    uploads = [u["Key"] for u in s3.list_multipart_uploads(Bucket="odavl-dev-payloads", Prefix="orgs/").get("Uploads", [])
+               if u["Key"].endswith(upload_id)]
+    return versions, uploads
+
+
+def test_parts_that_are_not_the_declared_bytes_are_refused_and_change_nothing(stack):
+    declared = png(12 * MB)
+    sent = declared[: 9 * MB] + os.urandom(len(declared) - 9 * MB)  # part 2 differs from its declared digest
+    with api(stack) as client:
+        before = client.get("/v1/usage").json()["metrics"]["storage_bytes"]
+        answer = start(client, declared, "e2e-mp-liar").json()
+        sender = Sender(sent, answer["partSize"])
+        parts = sender.put_all(answer["parts"])  # moto's server takes a part whatever its checksum header says
+        done = client.post(f"/v1/uploads/{answer['uploadId']}/complete", json={"parts": parts})
+        assert done.status_code == 400, done.text
+        error = done.json()
+        assert set(error) == {"error", "requestId"} and error["error"]["code"] == "checksum_mismatch"
+        assert error["error"]["details"]["declared"] == declare(declared)["sha256"]
+        assert error["error"]["details"]["actual"] == declare(sent)["sha256"]  # what S3 computed from the bytes
+        assert client.get(f"/v1/uploads/{answer['uploadId']}").status_code == 404  # the session went too
+        again = start(client, declared, "e2e-mp-liar-2")
+        assert again.status_code == 201 and again.json()["status"] == "upload"  # no blob was recorded
+        assert client.delete(f"/v1/uploads/{again.json()['uploadId']}").status_code == 204
+        after = client.get("/v1/usage").json()["metrics"]["storage_bytes"]
+    assert _leftovers(stack, answer["uploadId"]) == ([], [])
+    assert after == before  # no counted usage
+
+
+def test_the_same_bytes_again_multipart_are_found_by_their_tree_hash(stack):
+    data = png(12 * MB)
+    with api(stack) as client:
+        answer = start(client, data, "e2e-mp-dedup-1").json()
+        parts = Sender(data, answer["partSize"]).put_all(answer["parts"])
+        assert client.post(f"/v1/uploads/{answer['uploadId']}/complete", json={"parts": parts}).status_code == 200
+        again = start(client, data, "e2e-mp-dedup-2")
+        assert again.status_code == 200, again.text
+        found = again.json()
+    assert found["status"] == "exists" and found["bytesToSend"] == 0 and found["sha256"] == declare(data)["sha256"]

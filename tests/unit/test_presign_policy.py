@@ -42,12 +42,15 @@ def test_expiry_never_passes_the_limits(aws):
 def test_part_urls_are_sigv4_and_short_lived(aws):
     key = "orgs/a/uploads/u1"
     upload_id = objects.create_multipart(key, "application/json")
-    urls = presign.part_urls(key, upload_id, [1, 2], presign.expiry())
+    checksums = ["n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=", "LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564="]
+    urls = presign.part_urls(key, upload_id, [1, 2], presign.expiry(), checksums)
     for n, part in enumerate(urls, start=1):
         query = parse_qs(urlparse(part["url"]).query)
         assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
         assert query["partNumber"] == [str(n)] and query["uploadId"] == [upload_id]
         assert int(query["X-Amz-Expires"][0]) <= 900
+        assert query["X-Amz-SignedHeaders"] == ["host;x-amz-checksum-sha256"]  # S3 checks the part's bytes
+        assert part["headers"] == {"x-amz-checksum-sha256": checksums[n - 1]}
 
 
 @pytest.mark.parametrize("size, multipart, parts", [

@@ -9,10 +9,10 @@ import json
 from typing import Any, Callable
 
 from chalicelib import clock
-from chalicelib.errors import Conflict, InvalidInput, UnsupportedContentType
+from chalicelib.errors import InvalidInput, UnsupportedContentType, UploadIncomplete
 from chalicelib.services import blobs
 from chalicelib.services.uploads import sessions
-from chalicelib.services.uploads.verify import VerificationFailed, Verified, verify
+from chalicelib.services.uploads.verify import VerificationFailed, Verified, verify, verify_assembled
 from chalicelib.store import files as file_store
 from chalicelib.store import objects, transact
 
@@ -55,7 +55,7 @@ def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> Non
     key = session["key"]
     if session["method"] != "MULTIPART":
         if objects.head(key) is None:
-            raise Conflict("Nothing was uploaded yet for this session.", code="upload_incomplete",
+            raise UploadIncomplete("Nothing was uploaded yet for this session.",
                            details={"uploadId": session["uploadId"]})
         return
     count = int(session["partCount"])
@@ -64,18 +64,20 @@ def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> Non
     except objects.ObjectMissing:
         if objects.head(key) is not None:
             return  # completed earlier, its recording interrupted: verify again
-        raise Conflict("The multipart upload no longer exists.", code="upload_incomplete",
+        raise UploadIncomplete("The multipart upload no longer exists.",
                        details={"uploadId": session["uploadId"]}) from None
     have = {p["partNumber"]: p["etag"] for p in listed}
     missing = [n for n in range(1, count + 1) if n not in have]
     if missing:
-        raise Conflict(f"{len(missing)} of {count} parts are missing.", code="upload_incomplete",
+        raise UploadIncomplete(f"{len(missing)} of {count} parts are missing.",
                        details={"uploadId": session["uploadId"], "missingParts": missing[:100]})
     chosen = sorted(parts, key=lambda p: p["partNumber"]) if parts else [
         {"partNumber": n, "etag": have[n]} for n in range(1, count + 1)]
     if [p["partNumber"] for p in chosen] != list(range(1, count + 1)):
         raise InvalidInput("The part list must name every part once, 1..partCount.", code="invalid_parts",
                            details={"partCount": count})
+    checksums = sessions.part_checksums(session)  # the declared digests, never the client's word again
+    chosen = [{**p, "checksumSha256": checksums[p["partNumber"] - 1]} for p in chosen]
     try:
         objects.complete_multipart(key, session["s3UploadId"], chosen)
     except objects.PartsRejected as exc:
@@ -83,16 +85,22 @@ def assemble(session: dict[str, Any], parts: list[dict[str, Any]] | None) -> Non
                            details={"reason": exc.code}) from exc
     except objects.ObjectMissing:
         if objects.head(key) is None:
-            raise Conflict("The multipart upload no longer exists.", code="upload_incomplete",
+            raise UploadIncomplete("The multipart upload no longer exists.",
                            details={"uploadId": session["uploadId"]}) from None
 
 
 def check(session: dict[str, Any]) -> Verified:
-    """Verify size, checksum (when declared) and type; on failure delete object and session, 4xx."""
+    """Verify size, checksum (when declared) and type; on failure delete object and session, 4xx.
+    A multipart upload is checked by S3's composite checksum (0 bytes read back, but the type sniff's
+    first bytes); a POSTed object is read back once."""
     try:
-        verified = verify(session["key"], int(session["size"]), session["contentType"], session.get("sha256") or None)
+        if session["method"] == "MULTIPART":
+            verified = verify_assembled(session["key"], int(session["size"]), session["contentType"], session["sha256"])
+        else:
+            verified = verify(session["key"], int(session["size"]), session["contentType"],
+                              session.get("sha256") or None)
     except objects.ObjectMissing:
-        raise Conflict("Nothing was uploaded yet for this session.", code="upload_incomplete",
+        raise UploadIncomplete("Nothing was uploaded yet for this session.",
                        details={"uploadId": session["uploadId"]}) from None
     except VerificationFailed as exc:
         sessions.discard(session)

@@ -1,5 +1,5 @@
 """Choosing and signing the way bytes go to S3: one presigned POST up to the part size, an S3
-multipart upload with presigned part URLs above it. Every URL expires within the settings' limit."""
+multipart upload with presigned part URLs above it (each signing its part's SHA-256). Every URL expires within the settings' limit."""
 from __future__ import annotations
 
 import math
@@ -44,8 +44,12 @@ def post_form(key: str, content_type: str, size: int, expires_in: int) -> dict[s
     return {"method": "POST", "url": form["url"], "fields": form["fields"], "expiresAt": _at(expires_in)}
 
 
-def part_urls(key: str, s3_upload_id: str, numbers: list[int], expires_in: int) -> list[dict[str, Any]]:
-    return [{"partNumber": n, "url": objects.presign_part(key, s3_upload_id, n, expires_in)} for n in numbers]
+def part_urls(key: str, s3_upload_id: str, numbers: list[int], expires_in: int,
+              checksums: list[str]) -> list[dict[str, Any]]:
+    """``[{partNumber, url, headers}]``: each URL signs its part's checksum header (``checksums``: base64
+    SHA-256 of every part, in part order), which the PUT sends as given so S3 checks the bytes."""
+    return [{"partNumber": n, "url": objects.presign_part(key, s3_upload_id, n, expires_in, checksums[n - 1]),
+             "headers": {objects.CHECKSUM_HEADER: checksums[n - 1]}} for n in numbers]
 
 
 def _at(expires_in: int) -> str:

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib import clock, ids
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound, UploadIncomplete
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.services import blobs, filenames, storage_accounting, upload_types
-from chalicelib.services.uploads import presign
+from chalicelib.services.uploads import address, presign
 from chalicelib.store import files as file_store
 from chalicelib.store import objects
 
@@ -43,9 +43,11 @@ def upload_id_of(key: str) -> tuple[str, str] | None:
 def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Answer ``POST /v1/uploads``: (200, exists) or (201, upload instructions).
 
-    ``request``: product, type, fileName, contentType, size, sha256, projectId, runId, metadata."""
+    ``request``: product, type, fileName, contentType, size, sha256 (the content address), partSize and
+    partSha256 (multipart), projectId, runId, metadata."""
     kind = upload_types.resolve(request["product"], request["type"]).destination(request["contentType"])
     sha256 = request["sha256"].lower()
+    digests = address.declared_parts(request["size"], sha256, request.get("partSize"), request.get("partSha256"))
     link = {
         "product": request["product"], "runId": request.get("runId") or "", "type": request["type"],
         "fileName": filenames.sanitize(request["fileName"]), "projectId": request.get("projectId") or "",
@@ -67,6 +69,8 @@ def start(org_id: str, plan: str, request: dict[str, Any]) -> tuple[int, dict[st
         "contentType": request["contentType"], "size": request["size"], "sha256": sha256,
         "projectId": link["projectId"], "runId": link["runId"], "metadataJson": _metadata_json(request.get("metadata")),
     }
+    if digests is not None:
+        record["partSha256"] = "".join(digests)  # 64 hex characters per part, in part order
     if request.get("build"):
         record["buildJson"] = json.dumps({k: v for k, v in request["build"].items() if v is not None})
     key = blob_upload_key(org_id, sha256, upload_id) if kind == BLOB else staging_key(org_id, upload_id)
@@ -100,7 +104,8 @@ def _exists(org_id: str, blob: dict[str, Any], link: dict[str, Any], size: int) 
 def create(org_id: str, upload_id: str, key: str, record: dict[str, Any], expires_in: int | None = None,
            single_post: bool = False) -> dict[str, Any]:
     """Presign the transfer of ``record['size']`` bytes to ``key`` and store the open session.
-    ``single_post``: always one presigned POST (the storage API), whatever the size."""
+    ``single_post``: always one presigned POST (the storage API), whatever the size; otherwise above
+    the part size ``record['partSha256']`` holds the declared part digests the part URLs sign."""
     size, content_type = int(record["size"]), record["contentType"]
     seconds = presign.expiry(expires_in, presign.STORAGE_MAX_EXPIRY if single_post else None)
     session = {**record, "orgId": org_id, "uploadId": upload_id, "key": key, "status": "pending",
@@ -111,7 +116,8 @@ def create(org_id: str, upload_id: str, key: str, record: dict[str, Any], expire
         s3_upload_id = objects.create_multipart(key, content_type)
         session.update(method="MULTIPART", s3UploadId=s3_upload_id, partSize=part_size, partCount=count)
         answer = {"method": "MULTIPART", "partSize": part_size, "partCount": count,
-                  "parts": presign.part_urls(key, s3_upload_id, list(range(1, count + 1)), seconds),
+                  "parts": presign.part_urls(key, s3_upload_id, list(range(1, count + 1)), seconds,
+                                             part_checksums(session)),
                   "expiresAt": presign.expires_at(seconds)}
     else:
         session.update(method="POST")
@@ -120,6 +126,17 @@ def create(org_id: str, upload_id: str, key: str, record: dict[str, Any], expire
     file_store.put_session(session, ttl)
     return {"status": "upload", "uploadId": upload_id, "size": size, "contentType": content_type,
             "expiresIn": seconds, **answer}
+
+
+def part_checksums(session: dict[str, Any]) -> list[str]:
+    """The declared SHA-256 of every part, base64 as S3 takes it, in part order. A multipart session
+    opened before parts were addressed by their digests has none: it cannot be resumed nor completed
+    (a 409 saying to start again; it expires with its session)."""
+    if not session.get("partSha256"):
+        raise UploadIncomplete("This upload was started before part checksums were required: start it again.",
+                               code="upload_restart_required", details={"uploadId": session.get("uploadId")})
+    hexes = str(session["partSha256"])
+    return [address.to_base64(hexes[i:i + 64]) for i in range(0, len(hexes), 64)]
 
 
 def get(org_id: str, upload_id: str) -> dict[str, Any]:
@@ -150,7 +167,8 @@ def describe(org_id: str, upload_id: str) -> dict[str, Any]:
         done = {p["partNumber"] for p in have}
         missing = [n for n in range(1, count + 1) if n not in done]
         return {**view, "partSize": int(session["partSize"]), "partCount": count, "uploadedParts": have,
-                "missingParts": missing, "parts": presign.part_urls(session["key"], session["s3UploadId"], missing, seconds),
+                "missingParts": missing,
+                "parts": presign.part_urls(session["key"], session["s3UploadId"], missing, seconds, part_checksums(session)),
                 "expiresAt": presign.expires_at(seconds)}
     present = objects.head(session["key"]) is not None
     view.update(uploaded=present)

@@ -1,6 +1,7 @@
 """Verification of an uploaded object before anything is recorded: the declared size, the declared
-SHA-256 (hashed while streaming, never the whole object in memory) and the declared content type,
-checked against the object's first bytes. moto does not enforce presigned policies and a client
+content address and the declared content type, checked against the object's first bytes. A single
+POST is read back once (hashed while streaming, never the whole object in memory); a multipart
+upload is not read back: S3's composite checksum over the parts' digests is its address. moto does not enforce presigned policies and a client
 may lie, so this is the real guard; an object that fails is deleted by the caller."""
 from __future__ import annotations
 
@@ -102,3 +103,25 @@ def _early_type_ok(content_type: str, head: bytes) -> bool:
 def _type_failed(content_type: str) -> VerificationFailed:
     return VerificationFailed("type_mismatch", f"The object's content is not {content_type}.",
                               {"declared": content_type})
+
+
+def verify_assembled(key: str, size: int, content_type: str, tree_hash: str) -> Verified:
+    """Check a completed multipart upload without reading it back: its size and S3's composite
+    checksum (SHA-256 over the parts' SHA-256, which S3 computed from the bytes it received) against
+    the declared ones, then the type from the first bytes only (one ranged GET of SNIFF_BYTES, whatever
+    the size). Raise VerificationFailed (or ObjectMissing) when it does not match."""
+    from chalicelib.services.uploads import address
+
+    attrs = objects.attributes(key)
+    if attrs["size"] != size:
+        raise VerificationFailed("size_mismatch", f"The object has {attrs['size']} bytes, {size} were declared.",
+                                 {"declared": size, "actual": attrs["size"]})
+    composite = attrs["checksumSha256"]
+    actual = address.from_base64(composite) if composite else None
+    if actual != tree_hash.lower():
+        raise VerificationFailed("checksum_mismatch", "The parts' SHA-256 digests differ from the declared ones.",
+                                 {"declared": tree_hash.lower(), "actual": actual})
+    head = objects.read_start(key, SNIFF_BYTES, attrs["versionId"])
+    if not matches_type(content_type, head):
+        raise _type_failed(content_type)
+    return Verified(size=size, sha256=actual, version_id=attrs["versionId"])

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from tests.addressing import declare
 from tests.conftest import Org, body
 
 BUCKET = "odavl-test-payloads"
@@ -24,7 +25,7 @@ def s3() -> Any:
 
 def start(client: Any, org: Org, data: bytes, **overrides: Any) -> Any:
     request = {"product": "guardian", "type": "screenshot", "fileName": "home.png", "contentType": "image/png",
-               "size": len(data), "sha256": sha(data), "testRunId": "run-1", **overrides}
+               "size": len(data), **declare(data), "testRunId": "run-1", **overrides}
     return client.http.post("/v1/uploads", headers=org.headers, body=json.dumps(request))
 
 
@@ -40,10 +41,11 @@ def send(answer: dict[str, Any], data: bytes) -> list[dict[str, Any]]:
 def send_parts(answer: dict[str, Any], data: bytes, numbers: list[int]) -> list[dict[str, Any]]:
     key, upload_id = _multipart_of(answer)
     size = answer["partSize"]
+    signed = {p["partNumber"]: p["headers"] for p in answer["parts"]}  # the checksum each part URL signs
     sent = []
     for n in numbers:
         out = s3().upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=n,
-                               Body=data[(n - 1) * size: n * size])
+                               Body=data[(n - 1) * size: n * size], ChecksumSHA256=signed[n]["x-amz-checksum-sha256"])
         sent.append({"partNumber": n, "etag": out["ETag"]})
     return sent
 

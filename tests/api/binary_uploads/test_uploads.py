@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.services import blobs, usage
+from tests.addressing import b64, declare, tree_hash
 from tests.api.binary_uploads.conftest import BUCKET, PNG, complete, file_items, keys, s3, send, send_parts, sha, start
 from tests.conftest import Org, assert_error_shape, body, make_org
 
@@ -179,7 +180,9 @@ def test_wrong_content_type_for_type_is_415(client, org: Org):
 
 def test_quota_is_checked_before_any_url(client, aws):
     free = make_org("small-co", "free")
-    response = start(client, free, PNG, size=101 * MB)
+    digests = [sha(bytes([n])) for n in range(13)]  # 101 MB in 8 MiB parts (never sent)
+    response = start(client, free, PNG, size=101 * MB, partSize=8 * 1024 * 1024, partSha256=digests,
+                     sha256=tree_hash(digests))
     payload = assert_error_shape(response, 429, "quota_exceeded")
     assert payload["error"]["details"]["limit"] == 100 * MB
     assert response.headers["X-Quota-Limit"] == str(100 * MB)
@@ -270,3 +273,81 @@ def test_session_keys_of_both_layouts_name_their_upload():
     assert uploads.upload_id_of(f"orgs/acme/blobs/{sha(PNG)}/u2") == ("acme", "u2")
     for other in ("orgs/acme/files/f1", f"orgs/acme/blobs/{sha(PNG)}", "orgs/acme/uploads/u1/x", "u1"):
         assert uploads.upload_id_of(other) is None
+
+
+def _multipart_png(size: int = 12 * MB) -> bytes:
+    return PNG + bytes(range(256)) * ((size - len(PNG)) // 256) + b"!" * ((size - len(PNG)) % 256)
+
+
+def test_multipart_needs_part_digests_at_the_servers_part_size(client, org: Org):
+    data = _multipart_png()
+    missing = assert_error_shape(start(client, org, data, sha256=sha(data), partSize=None, partSha256=None), 400, "part_digests_required")
+    assert missing["error"]["details"] == {"partSize": 8 * 1024 * 1024, "partCount": 2}
+    other = declare(data, 6 * 1024 * 1024)
+    wrong = assert_error_shape(start(client, org, data, **other), 400, "part_digests_required")
+    assert wrong["error"]["details"]["partSize"] == 8 * 1024 * 1024
+    lie = {**declare(data), "sha256": sha(data)}  # the plain SHA-256 is not the address of a multipart upload
+    assert_error_shape(start(client, org, data, **lie), 400, "checksum_mismatch")
+    assert not [i for i in file_items() if i["sk"].startswith("UPLOAD#")]
+    assert s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+def test_part_urls_sign_each_parts_checksum_and_a_resume_signs_them_again(client, org: Org):
+    data = _multipart_png(20 * MB)
+    declared = declare(data)
+    answer = body(start(client, org, data))
+    assert [p["headers"] for p in answer["parts"]] == [{"x-amz-checksum-sha256": b64(d)} for d in declared["partSha256"]]
+    assert all("x-amz-checksum-sha256" in p["url"] for p in answer["parts"])  # X-Amz-SignedHeaders names it
+    send_parts(answer, data, [2])
+    state = body(client.http.get(f"/v1/uploads/{answer['uploadId']}", headers=org.headers))
+    assert [p["partNumber"] for p in state["parts"]] == [1, 3]
+    assert [p["headers"]["x-amz-checksum-sha256"] for p in state["parts"]] == [
+        b64(declared["partSha256"][0]), b64(declared["partSha256"][2])]
+
+
+def test_multipart_completion_reads_only_the_first_bytes_back(client, org: Org):
+    from chalicelib.services.uploads.verify import SNIFF_BYTES
+    from chalicelib.store import clients
+
+    data = _multipart_png(20 * MB)
+    answer = body(start(client, org, data))
+    parts = send(answer, data)
+    read: list[int] = []
+
+    def count(parsed: dict, **_: object) -> None:
+        read.append(int(parsed.get("ContentLength", 0)))
+
+    events = clients.s3().meta.events
+    events.register("after-call.s3.GetObject", count)
+    try:
+        response = complete(client, org, answer["uploadId"], parts)
+    finally:
+        events.unregister("after-call.s3.GetObject", count)
+    assert response.status_code == 200, response.body
+    assert body(response)["sha256"] == declare(data)["sha256"]
+    assert read == [SNIFF_BYTES]  # the type sniff; the checksum is S3's composite, no read-back
+
+
+def test_lying_parts_are_refused_and_leave_nothing(client, org: Org):
+    declared = _multipart_png()
+    sent = declared[:-1] + b"?"  # the last part's bytes differ from its declared digest
+    before = file_items()
+    answer = body(start(client, org, declared))
+    parts = send(answer, sent)  # the in-process S3, like moto's server, takes a wrong part checksum
+    response = complete(client, org, answer["uploadId"], parts)
+    payload = assert_error_shape(response, 400, "checksum_mismatch")
+    assert payload["error"]["details"]["declared"] == declare(declared)["sha256"]
+    assert keys() == [] and s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    assert [i for i in file_items() if i not in before] == []
+    assert usage.storage_used("acme") == 0
+
+
+def test_the_same_bytes_again_through_multipart_are_found_by_their_tree_hash(client, org: Org):
+    data = _multipart_png()
+    answer = body(start(client, org, data))
+    assert complete(client, org, answer["uploadId"], send(answer, data)).status_code == 200
+    again = start(client, org, data, testRunId="run-2")
+    assert again.status_code == 200, again.body
+    found = body(again)
+    assert found["status"] == "exists" and found["sha256"] == declare(data)["sha256"] and found["attached"]
+    assert len(keys()) == 1
