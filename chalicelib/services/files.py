@@ -63,10 +63,14 @@ def create_upload_url(org_id: str, plan: str, request: dict[str, Any]) -> dict[s
 
 def complete(org_id: str, plan: str, file_id: str) -> tuple[int, dict[str, Any]]:
     """Verify the POSTed object and record the file (idempotent)."""
-    session = sessions.get(org_id, _checked(file_id))
+    return complete_session(sessions.get(org_id, _checked(file_id)), plan)
+
+
+def complete_session(session: dict[str, Any], plan: str) -> tuple[int, dict[str, Any]]:
+    """Verify and record the file of a loaded ``file`` session (404 for any other kind)."""
     if session.get("kind") != sessions.FILE:
-        raise _not_found(file_id)
-    return completion.complete(org_id, plan, file_id, destination=_record)
+        raise _not_found(str(session["uploadId"]))
+    return completion.complete(session, plan, destination=_record)
 
 
 def _record(session: dict[str, Any], plan: str, sha256: str) -> tuple[int, dict[str, Any]]:

@@ -60,7 +60,8 @@ def _page(org_id: str, product: str, project_id: str | None, sk_from: str | None
     found: list[dict[str, Any]] = []
     reads = 0
     for items, last_key in runs.query_pages(org_id, product, project_id=project_id, sk_from=sk_from, sk_to=sk_to,
-                                            filters=filters, start_key=start, batch=min(limit + 1, 100)):
+                                            filters=filters, start_key=start,
+                                            batch=100 if filters else min(limit + 1, 100)):
         reads += 1
         for item in items:
             found.append(item)

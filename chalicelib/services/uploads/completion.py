@@ -21,11 +21,12 @@ from chalicelib.store import objects, transact
 Destination = Callable[[dict[str, Any], str, str], tuple[int, dict[str, Any]]]
 
 
-def complete(org_id: str, plan: str, upload_id: str, parts: list[dict[str, Any]] | None = None,
+def complete(session: dict[str, Any], plan: str, parts: list[dict[str, Any]] | None = None,
              destination: Destination | None = None) -> tuple[int, dict[str, Any]]:
-    """Finish, verify and record an upload; (status, body). Idempotent. Blob and ingest sessions go
-    to their own destinations; any other kind to ``destination`` (its owner's)."""
-    session = sessions.get(org_id, upload_id)
+    """Finish, verify and record the upload of ``session`` (as its caller loaded it); (status, body).
+    Idempotent. Blob and ingest sessions go to their own destinations; any other kind to
+    ``destination`` (its owner's)."""
+    org_id, upload_id = str(session["orgId"]), str(session["uploadId"])
     if session["status"] == "completed":
         return _stored(session)
     assemble(session, parts)

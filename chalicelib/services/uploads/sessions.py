@@ -12,6 +12,7 @@ from chalicelib.errors import InvalidInput, NotFound, UploadIncomplete
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.services import blobs, filenames, storage_accounting, upload_types
+from chalicelib.services.auth import Principal
 from chalicelib.services.uploads import address, presign
 from chalicelib.store import files as file_store
 from chalicelib.store import objects
@@ -147,9 +148,25 @@ def get(org_id: str, upload_id: str) -> dict[str, Any]:
     return session
 
 
-def describe(org_id: str, upload_id: str) -> dict[str, Any]:
+def authorize(principal: Principal, product: str, kind: str = "") -> None:
+    """Who may use an upload session: a product's uploads need ``<product>:write``; a storage file
+    seen through this door, ``storage:write``. MissingScope otherwise."""
+    if kind == FILE:
+        principal.require("storage:write")
+    elif product in upload_types.PRODUCTS:
+        principal.require(f"{product}:write")
+
+
+def open_for(principal: Principal, upload_id: str) -> dict[str, Any]:
+    """The caller's session, once they may use it (404 for another organization's, 403 without the scope)."""
+    session = get(principal.org_id, upload_id)
+    authorize(principal, str(session.get("product", "")), str(session.get("kind", "")))
+    return session
+
+
+def describe(session: dict[str, Any]) -> dict[str, Any]:
     """What a resuming client needs: parts S3 already holds and fresh URLs for the rest."""
-    session = get(org_id, upload_id)
+    upload_id = session["uploadId"]
     view = {
         "uploadId": upload_id, "status": session["status"], "method": session["method"],
         "product": session.get("product", ""), "type": session.get("type", ""), "size": int(session["size"]),
@@ -177,10 +194,10 @@ def describe(org_id: str, upload_id: str) -> dict[str, Any]:
     return view
 
 
-def abort(org_id: str, upload_id: str) -> None:
-    """Abort an open session: the multipart upload, any staged object, the record. 404 when unknown;
-    a completed session cannot be aborted (409)."""
-    session = get(org_id, upload_id)
+def abort(session: dict[str, Any]) -> None:
+    """Abort an open session: the multipart upload, any staged object, the record; a completed
+    session cannot be aborted (409)."""
+    upload_id = session["uploadId"]
     if session["status"] == "completed":
         from chalicelib.errors import Conflict
 

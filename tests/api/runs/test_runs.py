@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from chalicelib import clock
-from tests.api.uploads_inline.helpers import fixture, payload_objects, run_items, state, upload_ok
+from tests.api.uploads_inline.helpers import fixture, payload_objects, run_items, state, stats_items, upload_ok
 from tests.conftest import Org, assert_error_shape, body
 
 
@@ -153,7 +153,7 @@ def test_delete_removes_item_object_and_idempotency(client, org: Org):
     response = client.http.delete(f"/v1/runs/autopilot/{rid}", headers=org.headers)
     assert response.status_code == 200, response.body
     assert body(response)["bytesFreed"] > 0
-    assert run_items() == [] and payload_objects() == []
+    assert run_items() == [] and payload_objects() == [] and stats_items() == []
     usage = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-usage")
     gauge = usage.get_item(Key={"pk": "ORG#acme", "sk": "GAUGE#storage_bytes"})["Item"]
     assert int(gauge["used"]) == 0
