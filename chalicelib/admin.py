@@ -120,6 +120,13 @@ def _retention(args: argparse.Namespace) -> dict:
     return retention.run_retention(deadline_seconds=args.deadline).as_dict()
 
 
+@command("count-old-runs")
+def _count_old_runs(args: argparse.Namespace) -> dict:
+    from chalicelib.services import run_stats
+
+    return run_stats.count_uncounted(limit=args.limit)
+
+
 def _maintenance_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="back up every table now (once a day), then prune this job's expired backups")
     p.add_argument("--retention-days", type=int, default=None, help="default: the stage's backup retention")
@@ -127,6 +134,9 @@ def _maintenance_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--table", default="runs", help="logical table (orgs, api-keys, runs, usage, files, jobs, idempotency)")
     p = sub.add_parser("retention", help="delete data past its retention (bounded; run again to continue)")
     p.add_argument("--deadline", type=float, default=600.0, help="seconds this pass may take")
+    p = sub.add_parser("count-old-runs", help="add runs stored before the list aggregates existed to them "
+                                              "(once each; run again until it counts 0)")
+    p.add_argument("--limit", type=int, default=1000, help="runs this pass may count")
 
 
 EXTRA_PARSERS.append(_maintenance_parsers)

@@ -18,7 +18,7 @@ APP_NAME = "odavl-cloud"
 
 # group -> route modules (each exposes its Blueprint as ``bp``). "api" is the rest of the API.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "upload": ("chalicelib.routes.upload", "chalicelib.routes.uploads"),
+    "upload": ("chalicelib.routes.inline_upload", "chalicelib.routes.large_upload"),
     "usage": ("chalicelib.routes.usage",),
     "storage": ("chalicelib.routes.storage",),
     "api": ("chalicelib.routes.meta", "chalicelib.routes.keys", "chalicelib.routes.runs", "chalicelib.routes.jobs",
@@ -80,7 +80,7 @@ def import_all() -> None:
 
 def build(*groups: str) -> Chalice:
     """A Chalice app serving ``groups`` (every group, the schedules and the worker when none is named)."""
-    from chalicelib.services.usage.meter import give_back_refused, meter_request
+    from chalicelib.services.usage.api_calls import give_back_refused, meter_request
     from chalicelib.web.envelope import error_envelope
     from chalicelib.web.route import AFTER_AUTH_HOOKS, ERROR_HOOKS
 

@@ -146,6 +146,22 @@ def _commit_runs(org_id: str, product: str, project_id: str | None, commit: str)
     return [item for item in (run_store.get(org_id, product, str(r["runId"])) for r in refs) if item]
 
 
+def count_uncounted(limit: int = 1000) -> dict[str, int]:
+    """Operator migration: add runs stored before the aggregates existed to them, each once (the run
+    is marked counted in the same transaction, so a second pass, or a race, counts nothing twice)."""
+    from chalicelib.store import transact
+
+    counted = 0
+    for item in store.uncounted_runs(limit):
+        try:
+            transact.write([store.counted_entry(run_store.run_key(str(item["orgId"]), str(item["product"]),
+                                                                  str(item["runId"]))), *entries(item)])
+            counted += 1
+        except transact.TransactionCancelled:
+            continue  # deleted or counted meanwhile
+    return {"counted": counted}
+
+
 def shape(product: str, totals: dict[str, float]) -> dict[str, Any]:
     """The published stats of a product from summed counters."""
     def n(name: str) -> int:

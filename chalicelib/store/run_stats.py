@@ -49,7 +49,19 @@ def buckets(org_id: str, product: str, scope: str, sk_from: str, sk_to: str) -> 
     yield from pages.items(table("runs").query, KeyConditionExpression=condition, ConsistentRead=True)
 
 
-def counted_entry(org_id: str, product: str, run_key: dict[str, Any]) -> dict[str, Any]:
+def uncounted_runs(limit: int) -> Iterator[dict[str, Any]]:
+    """Run items not yet in the aggregates (stored before they existed), up to ``limit``: a Scan, for
+    the one-time operator migration only."""
+    from boto3.dynamodb.conditions import Attr
+
+    condition = Attr("sk").begins_with("RUN#") & Attr("pk").begins_with("RUNS#") & Attr("statsCounted").not_exists()
+    for count, item in enumerate(pages.items(table("runs").scan, FilterExpression=condition)):
+        if count >= limit:
+            return
+        yield item
+
+
+def counted_entry(run_key: dict[str, Any]) -> dict[str, Any]:
     """Marks a run stored before the aggregates existed as counted, once (backfill)."""
     return transact.update(table_name("runs"), run_key, "SET statsCounted = :t",
                            condition="attribute_exists(pk) AND attribute_not_exists(statsCounted)",

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.services import secrets
-from chalicelib.services.usage import meter, periods
+from chalicelib.services.usage import api_calls as meter, periods
 from chalicelib.store import usage as store
 from tests.api.uploads_inline.helpers import fixture, request_body
 from tests.conftest import Org, body

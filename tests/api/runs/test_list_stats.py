@@ -146,3 +146,29 @@ def test_a_list_costs_the_same_requests_at_any_number_of_runs_and_a_sparse_filte
             break
     assert len(found) == 1
     assert pages == 1 + 250 // (LIST_READ_BUDGET * 100)
+
+
+def test_runs_stored_before_the_aggregates_are_counted_once_by_the_operator_command(client: Any, org: Org) -> None:
+    import boto3
+
+    from chalicelib.services import run_stats
+
+    sent = []
+    for i in range(6):
+        with clock.frozen(START + timedelta(hours=5 * i)):
+            reply = upload_ok(client, org, "guardian", "test-results", _tests(f"old-{i}", "production", i == 2, 60, 1),
+                              project_id="web")
+        sent.append({"runId": reply["runId"], "at": START + timedelta(hours=5 * i), "failed": i == 2, "score": 60,
+                     "vulns": 1})
+    runs = boto3.resource("dynamodb", region_name="us-east-1").Table("odavl-test-runs")
+    for item in runs.scan()["Items"]:  # as stored before the aggregates: no counters, no mark
+        if str(item["pk"]).startswith("STATS#"):
+            runs.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+        elif item.get("statsCounted"):
+            runs.update_item(Key={"pk": item["pk"], "sk": item["sk"]}, UpdateExpression="REMOVE statsCounted")
+    assert _stats(client, org, "")["runs"] == 0
+    assert run_stats.count_uncounted(limit=4) == {"counted": 4}
+    assert run_stats.count_uncounted() == {"counted": 2}
+    assert run_stats.count_uncounted() == {"counted": 0}
+    assert _stats(client, org, "") == _expected(sent)
+    assert _stats(client, org, "projectId=web&environment=production") == _expected(sent)

@@ -10,7 +10,7 @@ from chalicelib.web import Reply, RequestContext, route
 completion = lazy_module("chalicelib.services.uploads.completion")
 sessions = lazy_module("chalicelib.services.uploads.sessions")
 files = lazy_module("chalicelib.services.files")
-models = lazy_module("chalicelib.models.binary_uploads")
+models = lazy_module("chalicelib.models.large_upload")
 
 bp = Blueprint(__name__)
 

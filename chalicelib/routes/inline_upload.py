@@ -10,7 +10,7 @@ from chalicelib.web import Reply, RequestContext, route
 idempotency = lazy_module("chalicelib.services.idempotency")
 inline = lazy_module("chalicelib.services.ingest.inline")
 upload_types = lazy_module("chalicelib.services.upload_types")
-models = lazy_module("chalicelib.models.uploads")
+models = lazy_module("chalicelib.models.inline_upload")
 
 bp = Blueprint(__name__)
 
