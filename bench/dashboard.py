@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import random
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, Result, environ, in_process_aws, median
+from bench.data import spread_export
 
 NAME = "dashboard"
 TITLE = "run page of a 10,000-diagnostic run ÷ its JSON call (server time)"
@@ -26,16 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _export(n: int) -> bytes:
-    """A problems-panel export of ``n`` diagnostics over n/20 files, of every severity."""
-    rng = random.Random(7)
-    severities = ["error", "warning", "info", "hint"]
-    files: dict[str, list[dict[str, Any]]] = {}
-    for i in range(n):
-        files.setdefault(f"src/module{i // 20:04d}/file.ts", []).append({
-            "severity": severities[rng.randrange(4)], "message": f"Diagnostic {i}: value '{rng.random():.6f}' is not used.",
-            "source": rng.choice(["eslint", "typescript", "odavl-security"]), "code": f"R{rng.randrange(300):03d}",
-            "line": rng.randrange(1, 2000), "column": rng.randrange(1, 80)})
-    return json.dumps({"version": "1.0", "totalDiagnostics": n, "diagnostics": files}).encode()
+    return spread_export(n, seed=7, files_digits=4)
 
 
 def _upload(client: Any, headers: dict[str, str], product: str, upload_type: str, raw: bytes,

@@ -2,6 +2,7 @@
 real workspace produces) and screenshot-like binary files. Seeded, so every run sends the same bytes."""
 from __future__ import annotations
 
+import json
 import random
 import struct
 import zlib
@@ -58,6 +59,20 @@ def insight_export(diagnostics: int, seed: int = 8) -> dict[str, Any]:
         "totalDiagnostics": diagnostics,
         "diagnostics": grouped,
     }
+
+
+def spread_export(n: int, seed: int, files_digits: int = 5) -> bytes:
+    """A problems-panel export of ``n`` diagnostics spread evenly, 20 to a file, of every severity,
+    source and rule: the worst case for paging and filtering (no hot file)."""
+    rng = random.Random(seed)
+    severities = ["error", "warning", "info", "hint"]
+    files: dict[str, list[dict[str, Any]]] = {}
+    for i in range(n):
+        files.setdefault(f"src/module{i // 20:0{files_digits}d}/file.ts", []).append({
+            "severity": severities[rng.randrange(4)], "message": f"Diagnostic {i}: value '{rng.random():.6f}' is not used.",
+            "source": rng.choice(["eslint", "typescript", "odavl-security"]), "code": f"R{rng.randrange(300):03d}",
+            "line": rng.randrange(1, 2000), "column": rng.randrange(1, 80)})
+    return json.dumps({"version": "1.0", "totalDiagnostics": n, "diagnostics": files}).encode()
 
 
 def png(seed: int, width: int = 320, height: int = 200) -> bytes:

@@ -13,13 +13,13 @@ import gzip
 import io
 import json
 import pstats
-import random
 import time
 import tracemalloc
 from typing import Any
 
 from bench.awscalls import Tally, counting
 from bench.common import Result, environ, in_process_aws, median
+from bench.data import spread_export
 
 NAME = "run_detail"
 TITLE = "page 1 and last page of a 100,000-diagnostic run ÷ a page of a 100-diagnostic run (server time)"
@@ -32,16 +32,7 @@ ORG = "bench-detail"
 
 
 def _export(n: int) -> bytes:
-    """A problems-panel export of ``n`` diagnostics over n/20 files, of every severity."""
-    rng = random.Random(5)
-    severities = ["error", "warning", "info", "hint"]
-    files: dict[str, list[dict[str, Any]]] = {}
-    for i in range(n):
-        files.setdefault(f"src/module{i // 20:05d}/file.ts", []).append({
-            "severity": severities[rng.randrange(4)], "message": f"Diagnostic {i}: value '{rng.random():.6f}' is not used.",
-            "source": rng.choice(["eslint", "typescript", "odavl-security"]), "code": f"R{rng.randrange(300):03d}",
-            "line": rng.randrange(1, 2000), "column": rng.randrange(1, 80)})
-    return json.dumps({"version": "1.0", "totalDiagnostics": n, "diagnostics": files}).encode()
+    return spread_export(n, seed=5, files_digits=5)
 
 
 def _upload(client: Any, headers: dict[str, str], raw: bytes, project: str) -> tuple[str, float]:

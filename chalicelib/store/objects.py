@@ -177,17 +177,22 @@ def attributes(key: str) -> dict[str, Any]:
 
 def read_start(key: str, length: int, version_id: str | None = None) -> bytes:
     """The first ``length`` bytes of the object (one ranged GET; fewer when it is shorter)."""
-    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key, "Range": f"bytes=0-{max(0, length - 1)}"}
+    out = _get(key, version_id, Range=f"bytes=0-{max(0, length - 1)}")
+    with out["Body"] as body:
+        return bytes(body.read(length))
+
+
+def _get(key: str, version_id: str | None, **extra: Any) -> dict[str, Any]:
+    """One GetObject of ``key`` (of ``version_id`` when given); ObjectMissing when it or the version is absent."""
+    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key, **extra}
     if version_id:
         kwargs["VersionId"] = version_id
     try:
-        out = clients.s3().get_object(**kwargs)
+        return dict(clients.s3().get_object(**kwargs))
     except ClientError as exc:
         if _missing(exc) or exc.response["Error"]["Code"] in ("NoSuchVersion", "InvalidArgument"):
             raise ObjectMissing(key) from exc
         raise
-    with out["Body"] as body:
-        return bytes(body.read(length))
 
 
 def _version(out: dict[str, Any]) -> str | None:
@@ -227,15 +232,7 @@ class ObjectStream:
 def open_read(key: str, chunk_size: int = READ_CHUNK, version_id: str | None = None) -> ObjectStream:
     """One GET of the object (size and bytes in one request), of ``version_id`` when given (the
     verified bytes, whatever was sent to the key since). ObjectMissing when absent."""
-    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
-    if version_id:
-        kwargs["VersionId"] = version_id
-    try:
-        out = clients.s3().get_object(**kwargs)
-    except ClientError as exc:
-        if _missing(exc) or exc.response["Error"]["Code"] in ("NoSuchVersion", "InvalidArgument"):
-            raise ObjectMissing(key) from exc
-        raise
+    out = _get(key, version_id)
     return ObjectStream(int(out["ContentLength"]), out["Body"], chunk_size, _version(out))
 
 
