@@ -112,6 +112,6 @@ def stack() -> Iterator[Any]:
     """The local stack (moto's server + chalice local + worker), shared by end-to-end tests."""
     from infra.local_stack import LocalStack
 
-    with LocalStack() as running:
+    with LocalStack(quiet=os.environ.get("ODAVL_STACK_LOGS") != "1") as running:
         running.admin_key = running.create_org("e2e", "enterprise")
         yield running

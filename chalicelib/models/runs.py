@@ -72,6 +72,7 @@ class Attachment(ApiResponse):
     file_name: str
     content_type: str
     size: int
+    attached_at: str = Field(default="", description="when it was attached to this run")
     url: str = Field(description="short-lived presigned download URL")
     expires_in: int
 

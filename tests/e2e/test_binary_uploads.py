@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from chalicelib.services.uploads import sessions
 from tests.addressing import declare
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -66,7 +67,8 @@ def test_twelve_megabytes_through_parallel_multipart(stack):
         assert done.status_code == 200, done.text
         assert done.json()["sha256"] == declare(data)["sha256"]  # the tree hash: the content address
     s3 = stack.client("s3")
-    head = s3.head_object(Bucket="odavl-dev-payloads", Key=answer["key"])  # the upload became the blob in place
+    key = sessions.blob_upload_key("e2e", done.json()["sha256"], answer["uploadId"])
+    head = s3.head_object(Bucket="odavl-dev-payloads", Key=key)  # the upload became the blob in place
     assert head["ContentLength"] == len(data) and head["ContentType"] == "image/png"
 
 
