@@ -300,13 +300,10 @@ class Transfer:
                 raise
             state_path.unlink(missing_ok=True)
             return None
-        if str(current.get("status", "")).lower() in ("completed", "complete", "aborted", "expired"):
+        if current.get("status") != "pending":  # completed (an aborted or expired session is the 404 above)
             state_path.unlink(missing_ok=True)
             return None
-        done = {int(p["partNumber"]): p for p in current.get("uploadedParts", current.get("completedParts", []))
-                if isinstance(p, dict) and p.get("etag")}
-        if not done:
-            done = {int(p["partNumber"]): p for p in current.get("parts", []) if isinstance(p, dict) and p.get("etag")}
+        done = {int(p["partNumber"]): p for p in current.get("uploadedParts", []) if isinstance(p, dict) and p.get("etag")}
         fresh = {int(p["partNumber"]): p for p in current.get("parts", []) if isinstance(p, dict) and p.get("url")}
         parts = []
         for p in state.get("parts", []):
