@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from bench.common import ROOT, Result, Skipped, machine
 
-BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "compare", "run_detail", "ingest_memory",
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "cold_start_groups", "quota", "compression", "dashboard", "compare", "run_detail", "ingest_memory",
               "lighthouse", "cli_start"]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
