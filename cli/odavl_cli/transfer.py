@@ -26,7 +26,7 @@ from odavl_cli.client import ApiClient, CliError, error_from_response
 from odavl_cli.config import home, write_private_json
 
 INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire (before base64)
-INLINE_JSON_MAX_BYTES = 16 * 1024 * 1024  # and decompressed (the server's inline_decompressed_max_bytes)
+INLINE_JSON_MAX_BYTES = 8 * 1024 * 1024  # and decompressed (the server's inline_decompressed_max_bytes)
 PART_WORKERS = 10  # parts in flight at once (as boto3's s3transfer: 10 threads)
 OPERATION_HEADER = "Odavl-Operation-Id"
 SHOW_POST_PROGRESS_BYTES = 1024 * 1024  # a single POST this large says what it is doing

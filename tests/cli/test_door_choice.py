@@ -1,5 +1,5 @@
 """Which door the CLI sends a JSON result through: inline up to the inline door's bounds (5 MiB of
-gzip on the wire, 16 MiB of JSON), else the large door; an inline 413 ``payload_too_large`` (a server
+gzip on the wire, 8 MiB of JSON), else the large door; an inline 413 ``payload_too_large`` (a server
 with a lower bound) is sent again through the large door."""
 from __future__ import annotations
 

@@ -3,8 +3,8 @@ decompressed-size limit (bigger payloads belong to /v1/uploads), the bounded gun
 checksum.
 
 The decompressed bound keeps the upload function within half of its memory: ingest peaks near
-``INGEST_MEMORY_PER_JSON_BYTE`` times the JSON it holds, so 64 MiB of small diagnostics would need
-about 1.6 GB; the worker behind /v1/uploads is sized for that, the API function is not."""
+``INGEST_MEMORY_PER_JSON_BYTE`` times the JSON it holds, so 64 MiB of the smallest diagnostics would
+need about 3.5 GB; the worker behind /v1/uploads is sized for that, the API function is not."""
 from __future__ import annotations
 
 import hashlib
@@ -44,15 +44,9 @@ def ingest_inline(org_id: str, plan: str, product: str, upload_type: str, projec
 
 def _gunzip(wire: bytes, bound: int) -> bytes:
     """The bounded gunzip, stopping at the inline door's JSON bound: past it the payload is refused
-    with the large door's name (a gzip that passes the ratio cap first is still a bomb)."""
-    settings = get_settings()
-    by_ratio = decoding.decompression_limit(len(wire), settings.decompressed_max_bytes, settings.decompression_max_ratio)
-    try:
-        return decoding.gunzip_bounded(wire, bound, settings.decompression_max_ratio)
-    except TooLarge as exc:
-        if by_ratio > bound:  # the inline bound stopped it, not the bomb cap
-            raise _too_large_json(bound) from exc
-        raise
+    with the large door's name, unless it expanded beyond the ratio cap (a bomb, whatever its size)."""
+    return decoding.gunzip_bounded(wire, bound, get_settings().decompression_max_ratio,
+                                   over_max_bytes=lambda: _too_large_json(bound))
 
 
 def _too_large_json(limit: int, size: int | None = None) -> TooLarge:

@@ -1,4 +1,4 @@
-"""The inline door's JSON bound: ingest holds about 25x the JSON it parses, so the upload function
+"""The inline door's JSON bound: ingest holds up to about 55x the JSON it parses, so the upload function
 takes at most ``inline_decompressed_max_bytes`` of JSON (decompressed) and refuses more with a 413
 that names /v1/uploads, before anything is written or counted; the largest accepted payload still
 ingests. (The CLI sends a 413 ``payload_too_large`` through the large door.)"""
