@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 from bench.common import ROOT, Result, Skipped, machine
 
-BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "quota", "compression", "dashboard", "compare", "run_detail", "list_stats",
+BENCHMARKS = ["upload_throughput", "dedup", "cost", "cold_start", "cold_start_groups", "quota", "compression", "dashboard", "compare",
+              "run_detail", "list_stats", "ingest_memory",
               "lighthouse", "cli_start"]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -7,6 +7,15 @@ from functools import lru_cache
 
 RETENTION_DAYS_BY_STAGE = {"prod": 30, "staging": 7, "dev": 3}
 
+# Ingest holds the parsed payload, its validated model, the run's items and its pages at once: the
+# worst shape (the smallest valid diagnostics, {"message":"x"}, by the million) peaks near 55x its JSON
+# size, typical small diagnostics at 25x (bench/RESULTS.md, ingest_memory). A function that ingests N
+# bytes of JSON therefore needs 2 x 60 x N of memory (with a margin) to stay within half of it;
+# tests/infra holds the Chalice config to that for the upload function and the worker.
+INGEST_MEMORY_PER_JSON_BYTE = 60
+# The inline door's JSON (decompressed) bound: within half of the smallest upload function (1,024 MB).
+INLINE_DECOMPRESSED_MAX_BYTES = 8 * 1024 * 1024
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -26,7 +35,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     dashboard_url: str = "http://127.0.0.1:8000/dashboard"
     inline_max_bytes: int = 5 * 1024 * 1024
-    decompressed_max_bytes: int = 64 * 1024 * 1024
+    decompressed_max_bytes: int = 64 * 1024 * 1024  # any run, through either door (the worker's bound)
+    inline_decompressed_max_bytes: int = INLINE_DECOMPRESSED_MAX_BYTES  # the inline door: larger goes to /v1/uploads
     decompression_max_ratio: int = 200
     presign_expiry_seconds: int = 900
     part_size_bytes: int = 8 * 1024 * 1024
@@ -63,6 +73,7 @@ def get_settings() -> Settings:
         dashboard_url=os.environ.get("ODAVL_DASHBOARD_URL", f"{public_url}/dashboard").rstrip("/"),
         inline_max_bytes=_int("ODAVL_INLINE_MAX_BYTES", 5 * 1024 * 1024),
         decompressed_max_bytes=_int("ODAVL_DECOMPRESSED_MAX_BYTES", 64 * 1024 * 1024),
+        inline_decompressed_max_bytes=_int("ODAVL_INLINE_DECOMPRESSED_MAX_BYTES", INLINE_DECOMPRESSED_MAX_BYTES),
         decompression_max_ratio=_int("ODAVL_DECOMPRESSION_MAX_RATIO", 200),
         presign_expiry_seconds=min(_int("ODAVL_PRESIGN_EXPIRY_SECONDS", 900), 900),
         part_size_bytes=max(_int("ODAVL_PART_SIZE_BYTES", 8 * 1024 * 1024), 5 * 1024 * 1024),

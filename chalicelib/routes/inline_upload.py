@@ -15,8 +15,8 @@ models = lazy_module("chalicelib.models.inline_upload")
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/upload/{product}", "POST", summary="Upload one JSON result inline (≤ 5 MiB on the wire; "
-       "larger or binary files go through /v1/uploads). Needs <product>:write.", status=201, tags=("uploads",),
+@route(bp, "/v1/upload/{product}", "POST", summary="Upload one JSON result inline (≤ 5 MiB on the wire, "
+       "≤ 8 MiB of JSON decompressed; larger or binary files go through /v1/uploads). Needs <product>:write.", status=201, tags=("uploads",),
        max_body=max_body_bytes(), errors=(403, 409, 413, 415),
        too_large_hint="Upload large files through POST /v1/uploads.")
 def upload_inline(ctx: RequestContext, body: models.InlineUploadRequest, product: str) -> Reply[models.UploadReply]:

@@ -7,9 +7,10 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib.errors import InvalidInput, TooLarge
+from chalicelib.errors import DomainError, InvalidInput, TooLarge
 
 CHUNK = 64 * 1024
 # Below this many decompressed bytes the ratio is not checked: tiny, very repetitive JSON is normal.
@@ -35,9 +36,13 @@ def decompression_limit(compressed_size: int, max_bytes: int, max_ratio: int) ->
     return min(max_bytes, max(compressed_size * max_ratio, RATIO_FLOOR))
 
 
-def gunzip_bounded(data: bytes, max_bytes: int, max_ratio: int) -> bytes:
+def gunzip_bounded(data: bytes, max_bytes: int, max_ratio: int,
+                   over_max_bytes: Callable[[], DomainError] | None = None) -> bytes:
     """Decompress one gzip member, refusing (413 ``decompression_limit``) as soon as the output passes
-    the limit: output is produced in chunks of at most CHUNK bytes, so at most limit + CHUNK is ever held."""
+    the limit: output is produced in chunks of at most CHUNK bytes, so at most limit + CHUNK is ever held.
+
+    ``over_max_bytes``: the error to raise instead when the output passed ``max_bytes`` within the
+    ratio cap (the input so far expanded no more than ``max_ratio``): too large, not a bomb."""
     limit = decompression_limit(len(data), max_bytes, max_ratio)
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     parts: list[bytes] = []
@@ -49,6 +54,9 @@ def gunzip_bounded(data: bytes, max_bytes: int, max_ratio: int) -> bytes:
             pending = inflater.unconsumed_tail
             total += len(out)
             if total > limit:
+                consumed = len(data) - len(pending)
+                if over_max_bytes is not None and total <= max(consumed * max_ratio, RATIO_FLOOR):
+                    raise over_max_bytes()
                 raise TooLarge(
                     "The compressed payload expands beyond the allowed size; send it through /v1/uploads "
                     "or split it.",

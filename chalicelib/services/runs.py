@@ -13,7 +13,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.logs import logger
 from chalicelib.services import blobs, cleanup, cursors, decoding, run_pages, run_stats
-from chalicelib.services.ingest import run_url
+from chalicelib.services.links import run_url
 from chalicelib.services.upload_types import ITEMS, PRODUCTS, check_product
 from chalicelib.values import to_plain
 from chalicelib.services.usage import gauge

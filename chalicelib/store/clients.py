@@ -11,6 +11,7 @@ from chalicelib.config import get_settings
 
 _lock = threading.Lock()
 _cache: dict[str, Any] = {}
+_sessions: dict[str, boto3.session.Session] = {}
 
 _CONFIG = Config(
     signature_version="s3v4",
@@ -32,7 +33,12 @@ def _get(kind: str, factory: Any) -> Any:
 
 
 def _session() -> boto3.session.Session:
-    return boto3.session.Session(region_name=get_settings().region)
+    """One session for every client of the process: each new session loads the endpoint and service
+    data files again (a cold start paid that once per client). Clients are made under ``_lock``."""
+    session = _sessions.get("session")
+    if session is None:
+        session = _sessions["session"] = boto3.session.Session(region_name=get_settings().region)
+    return session
 
 
 def dynamodb() -> Any:
@@ -66,3 +72,4 @@ def reset() -> None:
     """Drop every cached client (tests switch endpoints and mocks)."""
     with _lock:
         _cache.clear()
+        _sessions.clear()

@@ -27,6 +27,7 @@ from odavl_cli.client import ApiClient, CliError, error_from_response
 from odavl_cli.config import home, write_private_json
 
 INLINE_MAX_BYTES = 5 * 1024 * 1024  # the most the inline door takes on the wire (before base64)
+INLINE_JSON_MAX_BYTES = 8 * 1024 * 1024  # and decompressed (the server's inline_decompressed_max_bytes)
 PART_WORKERS = 10  # parts in flight at once (as boto3's s3transfer: 10 threads)
 OPERATION_HEADER = "Odavl-Operation-Id"
 SHOW_POST_PROGRESS_BYTES = 1024 * 1024  # a single POST this large says what it is doing
@@ -193,7 +194,7 @@ class Transfer:
             return self.send_large(upload, data, upload.content_type, digests)
         data = read_file(upload.data_path or upload.path)
         compressed = gzip.compress(data, compresslevel=6, mtime=0)
-        if len(compressed) > INLINE_MAX_BYTES:
+        if len(compressed) > INLINE_MAX_BYTES or len(data) > INLINE_JSON_MAX_BYTES:
             return self.send_large(upload, compressed, "application/gzip")
         try:
             return self.send_inline(upload, data, base64.b64encode(compressed).decode("ascii"))

@@ -105,6 +105,20 @@ def test_each_function_is_sized_for_its_stage(packaged):
     assert prod["UploadHandler"]["Properties"]["MemorySize"] > dev["UploadHandler"]["Properties"]["MemorySize"]
 
 
+def test_no_accepted_payload_needs_more_than_half_of_its_function():
+    """Ingest peaks near INGEST_MEMORY_PER_JSON_BYTE x the JSON it holds (bench ingest_memory): the
+    inline door's bound must fit half of every stage's upload function, the large door's the worker's."""
+    from chalicelib.config import Settings, INGEST_MEMORY_PER_JSON_BYTE
+    from infra.package import sizing
+
+    settings = Settings()
+    needs = {"upload_handler": settings.inline_decompressed_max_bytes, "ingest_worker": settings.decompressed_max_bytes}
+    for stage in ("dev", "staging", "prod"):
+        for function, json_bytes in needs.items():
+            memory = sizing(stage, function)["MemorySize"] * 2**20
+            assert INGEST_MEMORY_PER_JSON_BYTE * json_bytes <= memory / 2, (stage, function, memory)
+
+
 def test_cfn_lint_reports_nothing(packaged, tmp_path):
     cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
     for stage, doc in packaged.items():

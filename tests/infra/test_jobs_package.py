@@ -22,5 +22,5 @@ def test_ingest_worker_is_wired_to_the_stage_queue(tmp_path):
     from infra import worker as local_worker
 
     assert local_worker.handle_ingest is handler
-    assert worker["Timeout"] == 150 and worker["MemorySize"] == 2048  # room for a 64 MiB payload
+    assert worker["Timeout"] == 150 and worker["MemorySize"] == 8192  # a 64 MiB payload within half of it
     assert worker["Timeout"] * 6 <= doc["Resources"]["IngestQueue"]["Properties"]["VisibilityTimeout"]

@@ -85,3 +85,19 @@ def test_parse_json():
         with pytest.raises(InvalidInput) as err:
             decoding.parse_json(bad)
         assert err.value.code == "invalid_json"
+
+
+def test_past_max_bytes_within_the_ratio_cap_is_the_callers_error_and_a_bomb_stays_a_bomb():
+    class Over(TooLarge):
+        pass
+
+    numbered = ",".join(f'{{"message":"m{i}","line":{i}}}' for i in range(200_000)).encode()  # ~10:1
+    assert len(numbered) > 4 * MB
+    with pytest.raises(Over):
+        decoding.gunzip_bounded(gzip.compress(numbered), 2 * MB, 200, over_max_bytes=lambda: Over("too large"))
+    bomb = gzip.compress(b" " * (40 * MB), 9)  # ~1000:1, its ratio limit far above max_bytes
+    assert len(bomb) * 200 > 2 * MB
+    with pytest.raises(TooLarge) as refused:
+        decoding.gunzip_bounded(bomb, 2 * MB, 200, over_max_bytes=lambda: Over("too large"))
+    assert not isinstance(refused.value, Over) and refused.value.code == "decompression_limit"
+    assert decoding.gunzip_bounded(gzip.compress(numbered[:MB]), 2 * MB, 200, over_max_bytes=lambda: Over("x")) == numbered[:MB]

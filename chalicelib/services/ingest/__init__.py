@@ -23,6 +23,7 @@ from chalicelib.errors import DomainError, InvalidInput, TooLarge, UnknownUpload
 from chalicelib.logs import logger
 from chalicelib.models.fields import METADATA_MAX_BYTES
 from chalicelib.services import idempotency, run_pages, run_stats
+from chalicelib.services.links import run_url
 from chalicelib.services.upload_types import ITEMS, UploadType, resolve
 from chalicelib.services.compare import service as compare
 from chalicelib.services.compare.fingerprints import with_line_hashes
@@ -177,11 +178,6 @@ def _check_item_size(item: dict[str, Any]) -> None:
     if size > ITEM_MAX_BYTES:
         raise InvalidInput("The payload's summary is too large to store.", code="summary_too_large",
                            details={"limit": ITEM_MAX_BYTES, "size": size})
-
-
-def run_url(product: str, run_id: str) -> str:
-    """Where the dashboard shows a run."""
-    return f"{get_settings().dashboard_url}/{product}/runs/{run_id}"
 
 
 def _discard(key: str) -> None:

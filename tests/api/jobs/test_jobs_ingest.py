@@ -103,3 +103,35 @@ def test_metadata_read_back_from_dynamodb_is_accepted(client, org: Org, deliver)
                               sha256="0" * 64, compressed=False, idempotency_key=None, upload_id="meta")
     deliver(queued_bodies()[0])
     assert _job(client, org, job["jobId"])["status"] == "succeeded"
+
+
+def test_json_past_the_inline_bound_is_refused_inline_and_ingested_by_the_worker(client, org: Org, deliver, monkeypatch):
+    import gzip
+
+    from chalicelib import config
+    from tests.api.jobs.conftest import stage_object
+    from tests.api.uploads_inline.helpers import upload
+    from tests.api.uploads_inline.test_memory_bound import export
+    from tests.conftest import assert_error_shape
+
+    monkeypatch.setenv("ODAVL_INLINE_DECOMPRESSED_MAX_BYTES", str(1024 * 1024))
+    config.reset_settings()
+    assert config.get_settings().inline_decompressed_max_bytes == 1024 * 1024  # read now, not under a request's stage
+    raw, count = export(2 * 1024 * 1024)
+    refused = upload(client, org, "insight", "analysis-results", raw)
+    assert assert_error_shape(refused, 413, "payload_too_large")["error"]["details"]["use"] == "/v1/uploads"
+    assert _run_objects("acme") == []
+    staged = gzip.compress(raw)
+    key = stage_object("acme", "big", staged)
+    job = jobs.enqueue_ingest("acme", "PRO", product="insight", upload_type="analysis-results", project_id="p",
+                              metadata={}, s3_key=key, size=len(staged), sha256="0" * 64, compressed=True,
+                              idempotency_key=None, upload_id="big")
+    deliver(queued_bodies()[0])
+    shown = _job(client, org, job["jobId"])
+    assert shown["status"] == "succeeded", shown
+    from chalicelib.store import runs as run_store
+
+    item = run_store.get("acme", "insight", shown["result"]["runId"])
+    assert item is not None and int(item["payloadBytes"]) == len(raw)
+    assert item["summary"]["bySeverity"] == {"warning": count}
+    assert _run_objects("acme") == [f"orgs/acme/runs/insight/{shown['result']['runId']}.json.gz"]
