@@ -96,7 +96,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     original = idempotency.replay(org_id, product, claimed, req_hash)
     if original is not None:
         return _result(original, product, upload_type, created=False)
-    _refuse_when_spent(org_id, plan, product, upload_type)
+    _refuse_when_spent(org_id, plan, kind)
 
     now = clock.now()
     run_id, upload_id = ids.sortable_id(), ids.sortable_id()
@@ -133,8 +133,8 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
     item["idempotencyPks"] = idem_pks
     item["statsCounted"] = True  # its counters go into the list aggregates in this transaction
     _check_item_size(item)
-    metric_items, gauge_items = _usage_items(org_id, plan, product, upload_type, item["storedBytes"])
-    link_items = _report_link(org_id, product, upload_type, metadata, item)
+    metric_items, gauge_items = _usage_items(org_id, plan, kind, item["storedBytes"])
+    link_items = _report_link(org_id, kind, upload_type, metadata, item)
     entries = [runs.put_entry(item), *idem_items, *metric_items, *gauge_items, *link_items,
                *project_store.index_entries(item), *run_stats.entries(item)]
     if gate is not None and compare.waits_for_baseline(item, gate):
@@ -150,7 +150,7 @@ def ingest_json(org_id: str, plan: str, product: str, upload_type: str, project_
         transact.write(entries)
     except transact.TransactionCancelled as exc:
         _discard(key)  # a cancelled transaction wrote nothing
-        return _after_cancel(exc, entries, idem_items, metric_items, gauge_items, org_id, plan, product,
+        return _after_cancel(exc, entries, idem_items, metric_items, gauge_items, org_id, plan, kind, product,
                              upload_type, claimed, req_hash)
     except Exception:
         if transacting:
@@ -239,11 +239,11 @@ def to_plain_json(value: Any) -> Any:
     return json.loads(json.dumps(to_plain(value), default=str))
 
 
-def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -> None:
+def _refuse_when_spent(org_id: str, plan: str, kind: UploadType) -> None:
     """429 on one read, before any byte is written, when the month's quota of the type's metric is
     already spent: a blocked client costs no S3 put nor a refused transaction. Uploads racing for
     the last unit are still decided by the transaction's condition."""
-    metric = resolve(product, upload_type).metric
+    metric = kind.metric
     if metric is None or quota.limit_for(plan, metric) is None:
         return
     spent = quota.state(org_id, plan, metric)
@@ -251,10 +251,11 @@ def _refuse_when_spent(org_id: str, plan: str, product: str, upload_type: str) -
         raise quota.quota_error(org_id, plan, metric, used=spent.used)
 
 
-def _report_link(org_id: str, product: str, upload_type: str, metadata: dict, item: dict[str, Any]) -> list[dict[str, Any]]:
+def _report_link(org_id: str, kind: UploadType, upload_type: str, metadata: dict,
+                 item: dict[str, Any]) -> list[dict[str, Any]]:
     """A Guardian report sent with ``metadata.testRunId`` is listed on that test run's detail (one
     item in the run's transaction); the run item remembers the link so deleting it removes the link."""
-    test_run = metadata.get("testRunId") if resolve(product, upload_type).by_test_run else None
+    test_run = metadata.get("testRunId") if kind.by_test_run else None
     if not isinstance(test_run, str) or not 0 < len(test_run) <= 200:
         return []
     item["testRunRef"] = test_run
@@ -263,18 +264,18 @@ def _report_link(org_id: str, product: str, upload_type: str, metadata: dict, it
     return [file_store.new_report_link_item(org_id, test_run, link)]
 
 
-def _usage_items(org_id: str, plan: str, product: str, upload_type: str,
+def _usage_items(org_id: str, plan: str, kind: UploadType,
                  stored_bytes: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Usage entries for the run's transaction: the type's monthly metric (refused past the plan's
     quota) and the storage gauge (+ stored bytes, refused past the plan's storage)."""
-    metric = resolve(product, upload_type).metric
+    metric = kind.metric
     metric_items = quota.quota_entries(org_id, plan, metric) if metric else []
     return metric_items, gauge.gauge_entries(org_id, plan, stored_bytes)
 
 
 def _after_cancel(exc: transact.TransactionCancelled, entries: list[dict[str, Any]], idem_items: list[dict[str, Any]],
                   metric_items: list[dict[str, Any]], gauge_items: list[dict[str, Any]], org_id: str, plan: str,
-                  product: str, upload_type: str, claimed: list[str], req_hash: str) -> IngestResult:
+                  kind: UploadType, product: str, upload_type: str, claimed: list[str], req_hash: str) -> IngestResult:
     def failed(group: list[dict[str, Any]]) -> bool:
         return any(exc.failed(i) for i, e in enumerate(entries) if any(e is g for g in group))
 
@@ -282,8 +283,9 @@ def _after_cancel(exc: transact.TransactionCancelled, entries: list[dict[str, An
         original = idempotency.replay(org_id, product, claimed, req_hash)
         if original is not None:
             return _result(original, product, upload_type, created=False)
-    if failed(metric_items):
-        raise quota.quota_error(org_id, plan, resolve(product, upload_type).metric or Metric.STORAGE_BYTES)
+    if failed(metric_items):  # only a type with a metric has metric entries
+        assert kind.metric is not None
+        raise quota.quota_error(org_id, plan, kind.metric)
     if failed(gauge_items):
         raise quota.quota_error(org_id, plan, Metric.STORAGE_BYTES)
     raise exc
