@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.store import run_stats as store
+from chalicelib.store import transact
 from chalicelib.store import runs as run_store
 from chalicelib.store import projects as project_store
 from chalicelib.values import to_plain
@@ -149,8 +150,6 @@ def _commit_runs(org_id: str, product: str, project_id: str | None, commit: str)
 def count_uncounted(limit: int = 1000) -> dict[str, int]:
     """Operator migration: add runs stored before the aggregates existed to them, each once (the run
     is marked counted in the same transaction, so a second pass, or a race, counts nothing twice)."""
-    from chalicelib.store import transact
-
     counted = 0
     for item in store.uncounted_runs(limit):
         try:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.store import pages, transact
 from chalicelib.store.tables import table, table_name
@@ -52,8 +52,6 @@ def buckets(org_id: str, product: str, scope: str, sk_from: str, sk_to: str) -> 
 def uncounted_runs(limit: int) -> Iterator[dict[str, Any]]:
     """Run items not yet in the aggregates (stored before they existed), up to ``limit``: a Scan, for
     the one-time operator migration only."""
-    from boto3.dynamodb.conditions import Attr
-
     condition = Attr("sk").begins_with("RUN#") & Attr("pk").begins_with("RUNS#") & Attr("statsCounted").not_exists()
     for count, item in enumerate(pages.items(table("runs").scan, FilterExpression=condition)):
         if count >= limit:
