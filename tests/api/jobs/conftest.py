@@ -31,12 +31,18 @@ def enqueue(org: Org, upload_id: str = "up1", payload: Any = PAYLOAD, *, compres
             idempotency_key: str | None = None) -> dict[str, Any]:
     """Stage ``payload`` as JSON (gzip'd when ``compressed``) and queue its ingest job."""
     raw = json.dumps(payload).encode()
-    data = gzip.compress(raw) if compressed else raw
+    return enqueue_bytes(org, upload_id, gzip.compress(raw) if compressed else raw, compressed=compressed,
+                         idempotency_key=idempotency_key)
+
+
+def enqueue_bytes(org: Org, upload_id: str, data: bytes, *, compressed: bool, idempotency_key: str | None = None,
+                  project_id: str = "proj-1", metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Stage ``data`` as it is (any bytes: an export, a bomb) and queue an Insight ingest job for it."""
     key = stage_object(org.org_id, upload_id, data)
     return jobs.enqueue_ingest(
-        org.org_id, "PRO", product="insight", upload_type="analysis-results", project_id="proj-1",
-        metadata={"branch": "main", "ratio": 0.5}, s3_key=key, size=len(data), sha256="0" * 64,
-        compressed=compressed, idempotency_key=idempotency_key, upload_id=upload_id,
+        org.org_id, "PRO", product="insight", upload_type="analysis-results", project_id=project_id,
+        metadata={"branch": "main", "ratio": 0.5} if metadata is None else metadata, s3_key=key, size=len(data),
+        sha256="0" * 64, compressed=compressed, idempotency_key=idempotency_key, upload_id=upload_id,
     )
 
 

@@ -12,7 +12,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput, Unavailable
 from chalicelib.services import jobs
 from chalicelib.store import queue
-from tests.api.jobs.conftest import enqueue, object_exists, queued_bodies
+from tests.api.jobs.conftest import enqueue, enqueue_bytes, object_exists, queued_bodies
 from tests.conftest import Org, assert_error_shape, body
 
 
@@ -303,15 +303,11 @@ def test_gzip_bomb_fails_the_job_with_decompression_limit(client, org: Org, deli
     import gzip
 
     from chalicelib import config
-    from tests.api.jobs.conftest import stage_object
 
     monkeypatch.setenv("ODAVL_DECOMPRESSED_MAX_BYTES", str(2 * 1024 * 1024))
     config.reset_settings()
     bomb = gzip.compress(b" " * (20 * 1024 * 1024))
-    key = stage_object("acme", "bomb", bomb)
-    job = jobs.enqueue_ingest("acme", "PRO", product="insight", upload_type="analysis-results", project_id="p",
-                              metadata={}, s3_key=key, size=len(bomb), sha256="0" * 64, compressed=True,
-                              idempotency_key=None, upload_id="bomb")
+    job = enqueue_bytes(org, "bomb", bomb, compressed=True, project_id="p", metadata={})
     deliver(queued_bodies()[0])
     shown = _get(client, org, job["jobId"])
     assert shown["status"] == "failed" and shown["error"]["code"] == "decompression_limit"

@@ -9,7 +9,7 @@ import boto3
 from chalicelib.config import get_settings
 from chalicelib.services import jobs
 from chalicelib.store import jobs as job_store
-from tests.api.jobs.conftest import enqueue, object_exists, queued_bodies
+from tests.api.jobs.conftest import enqueue, enqueue_bytes, object_exists, queued_bodies
 from tests.conftest import Org, body
 
 PAYLOAD = {
@@ -121,11 +121,7 @@ def test_json_past_the_inline_bound_is_refused_inline_and_ingested_by_the_worker
     refused = upload(client, org, "insight", "analysis-results", raw)
     assert assert_error_shape(refused, 413, "payload_too_large")["error"]["details"]["use"] == "/v1/uploads"
     assert _run_objects("acme") == []
-    staged = gzip.compress(raw)
-    key = stage_object("acme", "big", staged)
-    job = jobs.enqueue_ingest("acme", "PRO", product="insight", upload_type="analysis-results", project_id="p",
-                              metadata={}, s3_key=key, size=len(staged), sha256="0" * 64, compressed=True,
-                              idempotency_key=None, upload_id="big")
+    job = enqueue_bytes(org, "big", gzip.compress(raw), compressed=True, project_id="p", metadata={})
     deliver(queued_bodies()[0])
     shown = _job(client, org, job["jobId"])
     assert shown["status"] == "succeeded", shown
